@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Creation and teardown of an RMM instance. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "executor.h"
+#include "granule.h"
+#include "instance.h"
+#include "realm.h"
+#include "rec.h"
+
+void rmm_config_default(struct rmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->s2sz = 48;
+	cfg->num_bps = 1;
+	cfg->num_wps = 1;
+	cfg->pmu_num_ctrs = 31;
+	cfg->gicv3_num_lrs = 15;
+}
+
+static uint64_t feature_register0(const struct rmm_config *cfg)
+{
+	return RMI_FIELD_PREP(S2SZ, cfg->s2sz) |
+	       RMI_FIELD_PREP(LPA2, 0) |
+	       RMI_FIELD_PREP(SVE_EN, cfg->sve) |
+	       RMI_FIELD_PREP(SVE_VL, cfg->sve ? cfg->sve_vl : 0) |
+	       RMI_FIELD_PREP(NUM_BPS, cfg->num_bps) |
+	       RMI_FIELD_PREP(NUM_WPS, cfg->num_wps) |
+	       RMI_FIELD_PREP(PMU_EN, 1) |
+	       RMI_FIELD_PREP(PMU_NUM_CTRS, cfg->pmu_num_ctrs) |
+	       RMI_FIELD_PREP(HASH_SHA_256, 1) |
+	       RMI_FIELD_PREP(HASH_SHA_512, 1) |
+	       RMI_FIELD_PREP(GICV3_NUM_LRS, cfg->gicv3_num_lrs) |
+	       RMI_FIELD_PREP(MAX_RECS_ORDER, 10);
+}
+
+struct rmm *rmm_new(const struct rmm_config *cfg)
+{
+	struct rmm *rmm = calloc(1, sizeof(*rmm));
+
+	if (rmm == NULL)
+		return NULL;
+	if (cfg != NULL)
+		rmm->cfg = *cfg;
+	else
+		rmm_config_default(&rmm->cfg);
+	if (rmm->cfg.s2sz < 32 || rmm->cfg.s2sz > 48 ||
+	    rmm->cfg.gicv3_num_lrs >= RMI_REC_GIC_LRS_MAX ||
+	    rmm->cfg.num_bps == 0 || rmm->cfg.num_bps > 63 ||
+	    rmm->cfg.num_wps == 0 || rmm->cfg.num_wps > 63 ||
+	    rmm->cfg.pmu_num_ctrs > 31 || rmm->cfg.sve_vl > 15) {
+		free(rmm);
+		errno = EINVAL;
+		return NULL;
+	}
+	rmm->feat0 = feature_register0(&rmm->cfg);
+	pthread_mutex_init(&rmm->vmid_lock, NULL);
+	if (region_table_init(rmm) != 0) {
+		pthread_mutex_destroy(&rmm->vmid_lock);
+		free(rmm);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return rmm;
+}
+
+uint64_t rmm_feature_register0(const struct rmm *rmm)
+{
+	return rmm->feat0;
+}
+
+void rmm_set_executor(struct rmm *rmm, const struct rmm_executor_ops *ops,
+		      void *ctx)
+{
+	rmm->exec_ops = ops;
+	rmm->exec_ctx = ctx;
+}
+
+/* Teardown, in two passes: RECs first (they point at their realm), then
+ * realms; then every granule that is not NS is scrubbed and given back. */
+static void free_recs(struct rmm *rmm, struct granule *g, void *arg)
+{
+	(void)arg;
+	if (g->state != GRANULE_STATE_REC || g->rec == NULL)
+		return;
+	if (rmm->exec_ops != NULL && rmm->exec_ops->rec_fini != NULL)
+		rmm->exec_ops->rec_fini(rmm->exec_ctx, g->rec);
+	free(g->rec);
+	g->rec = NULL;
+}
+
+static void free_realms(struct rmm *rmm, struct granule *g, void *arg)
+{
+	struct realm *r = g->realm;
+
+	(void)arg;
+	if (g->state != GRANULE_STATE_RD || r == NULL)
+		return;
+	if (rmm->exec_ops != NULL && rmm->exec_ops->realm_fini != NULL)
+		rmm->exec_ops->realm_fini(rmm->exec_ctx, r);
+	free(r);
+}
+
+static void scrub_granule(struct rmm *rmm, struct granule *g, void *arg)
+{
+	(void)arg;
+	if (g->state != GRANULE_STATE_NS) {
+		granule_priv_release(rmm, g);
+		granule_scrub_ns(rmm, g);
+	}
+	g->state = GRANULE_STATE_NS;
+	g->realm = NULL;
+	g->rec = NULL;
+	g->refcount = 0;
+}
+
+void rmm_free(struct rmm *rmm)
+{
+	if (rmm == NULL)
+		return;
+	granule_for_each(rmm, free_recs, NULL);
+	granule_for_each(rmm, free_realms, NULL);
+	granule_for_each(rmm, scrub_granule, NULL);
+	region_table_fini(rmm);
+	pthread_mutex_destroy(&rmm->vmid_lock);
+	free(rmm);
+}
