@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "instance.h"
+#include "granule.h"
 #include "log.h"
+#include "realm.h"
 #include "rmi.h"
 #include "rmm.h"
 
@@ -29,7 +31,26 @@ static const struct rmi_command rmi_commands[] = {
 	ROW(RMI_VERSION, "VERSION", rmi_version, 1, 2),
 	ROW(RMI_GRANULE_DELEGATE, "GRANULE_DELEGATE", rmi_granule_delegate, 1, 0),
 	ROW(RMI_GRANULE_UNDELEGATE, "GRANULE_UNDELEGATE", rmi_granule_undelegate, 1, 0),
+	ROW(RMI_DATA_CREATE, "DATA_CREATE", rmi_data_create, 5, 0),
+	ROW(RMI_DATA_CREATE_UNKNOWN, "DATA_CREATE_UNKNOWN", rmi_data_create_unknown, 3, 0),
+	ROW(RMI_DATA_DESTROY, "DATA_DESTROY", rmi_data_destroy, 2, 2),
+	ROW(RMI_REALM_ACTIVATE, "REALM_ACTIVATE", rmi_realm_activate, 1, 0),
+	ROW(RMI_REALM_CREATE, "REALM_CREATE", rmi_realm_create, 2, 0),
+	ROW(RMI_REALM_DESTROY, "REALM_DESTROY", rmi_realm_destroy, 1, 0),
+	ROW(RMI_REC_CREATE, "REC_CREATE", rmi_rec_create, 3, 0),
+	ROW(RMI_REC_DESTROY, "REC_DESTROY", rmi_rec_destroy, 1, 0),
+	ROW(RMI_REC_ENTER, "REC_ENTER", rmi_rec_enter, 2, 0),
+	ROW(RMI_RTT_CREATE, "RTT_CREATE", rmi_rtt_create, 4, 0),
+	ROW(RMI_RTT_DESTROY, "RTT_DESTROY", rmi_rtt_destroy, 3, 2),
+	ROW(RMI_RTT_MAP_UNPROTECTED, "RTT_MAP_UNPROTECTED", rmi_rtt_map_unprotected, 4, 0),
+	ROW(RMI_RTT_READ_ENTRY, "RTT_READ_ENTRY", rmi_rtt_read_entry, 3, 4),
+	ROW(RMI_RTT_UNMAP_UNPROTECTED, "RTT_UNMAP_UNPROTECTED", rmi_rtt_unmap_unprotected, 3, 1),
+	ROW(RMI_PSCI_COMPLETE, "PSCI_COMPLETE", rmi_psci_complete, 3, 0),
 	ROW(RMI_FEATURES, "FEATURES", rmi_features, 1, 1),
+	ROW(RMI_RTT_FOLD, "RTT_FOLD", rmi_rtt_fold, 3, 1),
+	ROW(RMI_REC_AUX_COUNT, "REC_AUX_COUNT", rmi_rec_aux_count, 1, 1),
+	ROW(RMI_RTT_INIT_RIPAS, "RTT_INIT_RIPAS", rmi_rtt_init_ripas, 3, 1),
+	ROW(RMI_RTT_SET_RIPAS, "RTT_SET_RIPAS", rmi_rtt_set_ripas, 4, 1),
 	[FNUM(RMI_FID_LAST)] = { NULL, NULL, 0, 0 },
 };
 
@@ -99,6 +120,19 @@ void rmm_call(struct rmm *rmm, const uint64_t x[7], uint64_t out[5])
 	memcpy(out, res.x, sizeof(res.x));
 	if (c != NULL && c->handler != NULL && rmm_log_enabled(RMM_LOG_DEBUG))
 		log_call(fid, c, x, out);
+}
+
+uint64_t rmi_with_rd(struct rmm *rmm, const uint64_t x[7],
+		     struct rmi_result *res, rmi_realm_fn fn)
+{
+	struct granule *g_rd = granule_find_lock(rmm, x[1], GRANULE_STATE_RD);
+	uint64_t ret;
+
+	if (g_rd == NULL)
+		return RMI_ERROR_INPUT;
+	ret = fn(rmm, realm_from_rd(g_rd), x, res);
+	granule_unlock(g_rd);
+	return ret;
 }
 
 /* spec: VERSION reports lower = higher = 1.0, on success and on failure. */
