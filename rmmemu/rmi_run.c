@@ -2,8 +2,8 @@
 /*
  * REC_ENTER (rmi-1.0.md 8.13, 9): the entry checks, entry processing, the run
  * loop, the rules that turn the executor's events into REC exits, and the
- * dispatch of the calls a realm makes with SMC (realm PSCI and SMCCC,
- * rsi-1.0.md 1, 8).
+ * dispatch of the calls a realm makes with SMC (realm PSCI and SMCCC here,
+ * rsi-1.0.md 1, 8; RSI in rsi.c).
  *
  * A REC that runs is marked by refcount 1 on its granule, set and cleared
  * under the REC lock; in between no lock is held and the REC belongs to the
@@ -19,6 +19,7 @@
 #include "realm.h"
 #include "rec.h"
 #include "rmi.h"
+#include "rsi.h"
 #include "s2tt.h"
 
 /* Runs of the realm inside one REC_ENTER for events the RMM handles itself
@@ -56,27 +57,6 @@
 #define ESR_WFX_WFE			1ULL
 #define FAR_PAGE_OFFSET_MASK		0xFFFULL
 #define ESR_FSC_TRANSLATION(level)	(0x04ULL + (uint64_t)(level))
-
-#define RSI_SUCCESS	0ULL
-#define RSI_ACCEPT	0ULL
-#define RSI_REJECT	1ULL
-
-/* RsiHostCall: imm at 0x0, gprs[0..30] at 0x8 (rsi-1.0.md 9). */
-#define RSI_HOST_CALL_GPRS	0x8
-
-enum rec_action {
-	REC_RESUME,	/* run the realm again */
-	REC_EXIT,	/* return to the host with run->exit */
-};
-
-/* One REC_ENTER in progress. */
-struct rec_run {
-	struct rmm *rmm;
-	struct rec *rec;
-	struct realm *realm;
-	unsigned int num_lrs;		/* LRs 0..GICV3_NUM_LRS */
-	struct rmi_rec_exit exit;
-};
 
 /* ---- realm state under the RD lock ------------------------------------- */
 
@@ -242,11 +222,11 @@ static void complete_sysreg_read(struct rec *rec, uint64_t value)
 }
 
 /* SYNC exit for an RSI call whose realm page is not mapped: a stage-2
- * translation fault at the level where the walk stopped (9.3). */
-static void exit_unmapped_realm_page(struct rec_run *run, uint64_t ipa,
-				     int level)
+ * translation fault at the level where the walk stopped (9.3). The other
+ * fields stay as the caller has them: the run's GIC and timer state, or
+ * zeros for the early exit at entry. */
+void exit_unmapped_realm_page(struct rec_run *run, uint64_t ipa, int level)
 {
-	memset(&run->exit, 0, sizeof(run->exit));
 	run->exit.exit_reason = RMI_EXIT_SYNC;
 	run->exit.esr = (uint64_t)ESR_EC_DABT_LOWER << ESR_EC_SHIFT |
 			ESR_FSC_TRANSLATION(level);
@@ -263,29 +243,25 @@ static bool complete_host_call(struct rec_run *run,
 			       const struct rmi_rec_enter *enter)
 {
 	struct rec *rec = run->rec;
-	uint64_t ipa = rec->host_call.ipa, pa;
 	struct realm *r = run->realm;
-	struct rtt_walk w;
-	enum rmi_ripas ripas;
-	uint64_t e;
+	enum realm_page_status status;
+	struct realm_page page;
 
 	granule_lock(r->g_rd);
-	rtt_walk(r, ipa, S2TT_MAX_LEVEL, &w);
-	e = w.table[w.index];
-	ripas = s2tte_ripas(e, w.level);
-	if (ripas == RMI_RAM && s2tte_hipas(e, w.level) == HIPAS_ASSIGNED) {
-		pa = s2tte_pa(e, w.level) + (ipa & (s2tt_entry_size(w.level) - 1));
-		memcpy((uint8_t *)granule_priv(run->rmm, granule_find(run->rmm,
-				pa & ~(RMI_GRANULE_SIZE - 1))) +
-		       (pa & (RMI_GRANULE_SIZE - 1)) + RSI_HOST_CALL_GPRS,
-		       enter->gprs, sizeof(enter->gprs));
+	status = realm_ipa_to_page(r, rec->host_call.ipa, &page);
+	if (status == REALM_PAGE_MAPPED) {
+		struct rsi_host_call *hc = page.va;
+
+		memcpy(hc->gprs, enter->gprs, sizeof(hc->gprs));
 		rec->regs.gprs[0] = RSI_SUCCESS;
-	} else if (ripas != RMI_EMPTY) {
-		granule_unlock(r->g_rd);
-		exit_unmapped_realm_page(run, ipa, w.level);
-		return false;
 	}
 	granule_unlock(r->g_rd);
+	if (status == REALM_PAGE_UNMAPPED) {
+		/* spec: this early exit carries only the abort fields (9.3). */
+		memset(&run->exit, 0, sizeof(run->exit));
+		exit_unmapped_realm_page(run, rec->host_call.ipa, page.level);
+		return false;
+	}
 	rec->host_call.pending = false;
 	return true;
 }
@@ -611,9 +587,11 @@ static enum rec_action realm_call_not_supported(struct rec_run *run, uint32_t fi
 
 /*
  * The calls a realm makes with SMC #0, by function ID (the low 32 bits of x0
- * without the SVE hint). Anything else, including the rest of the PSCI
- * ranges, gets NOT_SUPPORTED (-1, also PSCI_NOT_SUPPORTED) without an exit.
- * in_psci_features: PSCI_FEATURES reports the call as present.
+ * without the SVE hint); the RSI handlers are in rsi.c. Anything else,
+ * including the rest of the PSCI ranges and the SMC32 forms of RSI FIDs,
+ * gets NOT_SUPPORTED (-1, also PSCI_NOT_SUPPORTED) without an exit
+ * (rsi-1.0.md 1). in_psci_features: PSCI_FEATURES reports the call as
+ * present; it does not for RSI calls (rsi-1.0.md 8).
  */
 static const struct realm_call {
 	uint32_t fid;
@@ -633,6 +611,18 @@ static const struct realm_call {
 	{ PSCI_SYSTEM_OFF_FID, "PSCI_SYSTEM_OFF", psci_system_off, true },
 	{ PSCI_SYSTEM_RESET_FID, "PSCI_SYSTEM_RESET", psci_system_off, true },
 	{ PSCI_FEATURES_FID, "PSCI_FEATURES", psci_features, true },
+	{ RSI_VERSION, "RSI_VERSION", rsi_version, false },
+	{ RSI_FEATURES, "RSI_FEATURES", rsi_features, false },
+	{ RSI_MEASUREMENT_READ, "RSI_MEASUREMENT_READ", rsi_measurement_read, false },
+	{ RSI_MEASUREMENT_EXTEND, "RSI_MEASUREMENT_EXTEND", rsi_measurement_extend, false },
+	{ RSI_ATTESTATION_TOKEN_INIT, "RSI_ATTESTATION_TOKEN_INIT",
+	  rsi_attestation_token_init, false },
+	{ RSI_ATTESTATION_TOKEN_CONTINUE, "RSI_ATTESTATION_TOKEN_CONTINUE",
+	  rsi_attestation_token_continue, false },
+	{ RSI_REALM_CONFIG, "RSI_REALM_CONFIG", rsi_realm_config, false },
+	{ RSI_IPA_STATE_SET, "RSI_IPA_STATE_SET", rsi_ipa_state_set, false },
+	{ RSI_IPA_STATE_GET, "RSI_IPA_STATE_GET", rsi_ipa_state_get, false },
+	{ RSI_HOST_CALL, "RSI_HOST_CALL", rsi_host_call, false },
 };
 
 #define NUM_REALM_CALLS	(sizeof(realm_calls) / sizeof(realm_calls[0]))
