@@ -47,6 +47,7 @@ union reply {
 	struct rmmemu_msg_rmi_result result;
 	struct rmmemu_msg_error error;
 	struct rmmemu_msg_state_data state;
+	struct rmmemu_msg_kick_reply kick;
 	uint8_t state_raw[sizeof(struct rmmemu_msg_state_data) + RMMEMU_STATE_CHUNK];
 };
 
@@ -325,6 +326,23 @@ int rmmemu_rmi_call(struct rmmemu_client *client, const uint64_t x[7],
 		return err;
 	memcpy(out, r.result.x, sizeof(r.result.x));
 	return 0;
+}
+
+int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa)
+{
+	struct rmmemu_msg_kick m = { .hdr = msg_hdr(RMMEMU_MSG_KICK), .rec = rec_pa };
+	union reply r;
+	int err;
+
+	err = transact(client, &m, sizeof(m), -1, RMMEMU_MSG_KICK_REPLY, &r,
+		       sizeof(r.kick));
+	if (err)
+		return err;
+	if (r.kick.status != 0 && r.kick.status != 1 && r.kick.status != -ENOENT)
+		return lose(client, set_error(client, -EPROTO,
+					      "bad KICK status %d from the rmmemu daemon",
+					      r.kick.status));
+	return r.kick.status;
 }
 
 /* Appends one STATE_DATA chunk to *text; returns 1 after the last chunk. */

@@ -70,6 +70,7 @@ struct conn_msg {
 		struct rmmemu_msg_share_region share;
 		struct rmmemu_msg_rmi_call call;
 		struct rmmemu_msg_state state;
+		struct rmmemu_msg_kick kick;
 		uint8_t raw[RMMEMU_MSG_REQUEST_MAX];
 	} u;
 	size_t len;
@@ -244,6 +245,16 @@ static int conn_state(struct conn *c, struct conn_msg *m)
 	return ret;
 }
 
+/* A kick is for a REC_ENTER that another connection of the session is
+ * waiting in; it is not recorded (it changes no RMM state). */
+static int conn_kick(struct conn *c, struct conn_msg *m)
+{
+	struct rmmemu_msg_kick_reply r = { .hdr = msg_hdr(RMMEMU_MSG_KICK_REPLY) };
+
+	r.status = session_kick(c->sess, m->u.kick.rec);
+	return conn_send(c, &r, sizeof(r));
+}
+
 typedef int (*msg_handler_fn)(struct conn *c, struct conn_msg *m);
 
 /* Every request the daemon serves: its exact size, the fds it carries,
@@ -263,6 +274,7 @@ static const struct msg_handler {
 				  conn_rmi_call },
 	[RMMEMU_MSG_STATE] = { "STATE", sizeof(struct rmmemu_msg_state), 0, false,
 			       conn_state },
+	[RMMEMU_MSG_KICK] = { "KICK", sizeof(struct rmmemu_msg_kick), 0, true, conn_kick },
 };
 
 /* Checks the frame against its type, then serves it. Returns 0 to go on

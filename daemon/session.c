@@ -21,6 +21,9 @@
 
 #include "daemon/recorder.h"
 #include "daemon/session.h"
+#ifdef HAVE_KVM_EXECUTOR
+#include "executor/kvm.h"
+#endif
 #include "rmmemu/log.h"
 #include "rmmemu/rmm.h"
 #include "rmmemu/state.h"
@@ -130,9 +133,43 @@ static int session_open_recorder(struct session_table *t, struct session *s,
 	return s->rec != NULL ? 0 : err;
 }
 
+#ifdef HAVE_KVM_EXECUTOR
+static struct kvm_executor *kvm_exec;
+static pthread_once_t kvm_exec_once = PTHREAD_ONCE_INIT;
+
+static void kvm_exec_open(void)
+{
+	if (kvm_executor_create(&kvm_exec) == 0)
+		rmm_log(RMM_LOG_INFO, "realms run under the KVM executor");
+	else
+		kvm_exec = NULL;
+}
+#endif
+
+/*
+ * Realm code runs under the KVM executor when this build has it and the
+ * machine has a usable /dev/kvm (one executor for all sessions, opened with
+ * the first); otherwise REC_ENTER returns IRQ exits (rmmemu/executor.h).
+ * Returns the executor's name.
+ */
+static const char *session_plug_executor(struct rmm *rmm)
+{
+#ifdef HAVE_KVM_EXECUTOR
+	pthread_once(&kvm_exec_once, kvm_exec_open);
+	if (kvm_exec != NULL) {
+		rmm_set_executor(rmm, kvm_executor_ops(), kvm_exec);
+		return "kvm";
+	}
+#else
+	(void)rmm;
+#endif
+	return "none";
+}
+
 int session_create(struct session_table *t, struct session **out,
 		   char *why, size_t why_size)
 {
+	const char *executor;
 	struct session *s = calloc(1, sizeof(*s)), **p;
 	int err;
 
@@ -153,6 +190,7 @@ int session_create(struct session_table *t, struct session **out,
 		free(s);
 		return err;
 	}
+	executor = session_plug_executor(s->rmm);
 	pthread_mutex_lock(&t->lock);
 	s->id = t->next_id++;
 	pthread_mutex_unlock(&t->lock);
@@ -169,7 +207,7 @@ int session_create(struct session_table *t, struct session **out,
 		;
 	*p = s;
 	pthread_mutex_unlock(&t->lock);
-	rmm_log(RMM_LOG_INFO, "session %" PRIu64 " created", s->id);
+	rmm_log(RMM_LOG_INFO, "session %" PRIu64 " created (executor: %s)", s->id, executor);
 	*out = s;
 	return 0;
 }
@@ -303,6 +341,11 @@ void session_call(struct session *s, const uint64_t x[7], uint64_t out[5])
 	rmm_call(s->rmm, x, out);
 	if (s->rec != NULL)
 		recorder_call_end(s->rec, line, out);
+}
+
+int session_kick(struct session *s, uint64_t rec_pa)
+{
+	return rmm_rec_kick(s->rmm, rec_pa);
 }
 
 struct held {

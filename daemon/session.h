@@ -44,6 +44,9 @@ int session_share_region(struct session *s, uint64_t base, uint64_t size,
 /* One RMI call on the session's RMM, recorded when recording is on. */
 void session_call(struct session *s, const uint64_t x[7], uint64_t out[5]);
 
+/* rmm_rec_kick() on the session's RMM: 1 running, 0 idle, -ENOENT no REC. */
+int session_kick(struct session *s, uint64_t rec_pa);
+
 /* Every live session, as text or JSON; malloc'd, NULL when out of memory. */
 char *session_state_format(struct session_table *t, int json);
 

@@ -30,12 +30,22 @@ enum rec_event_kind {
 	REC_EVENT_HVC,		/* PC past the HVC */
 };
 
+/*
+ * rec_event.flags. REC_EVENT_MMIO_BY_EXECUTOR, on a DATA_ABORT: the executor
+ * completes this access itself (KVM writes Rt and advances PC on its next
+ * run), so for a REC_ENTER with EMULATED_MMIO the core calls complete_mmio
+ * instead of writing a register and advancing PC; without EMULATED_MMIO the
+ * executor makes the realm re-execute the access.
+ */
+#define REC_EVENT_MMIO_BY_EXECUTOR	(1U << 0)
+
 struct rec_event {
 	enum rec_event_kind kind;
 	uint64_t esr;
 	uint64_t far;
 	uint64_t ipa;
 	uint64_t value;
+	unsigned int flags;	/* REC_EVENT_* */
 };
 
 struct rmm_executor_ops {
@@ -72,6 +82,32 @@ struct rmm_executor_ops {
 		   struct rmi_rec_exit *exit, struct rec_event *ev);
 	/* Makes a run in progress on another thread return REC_EVENT_IRQ. */
 	void (*kick)(void *ctx, struct rec *rec);
+
+	/*
+	 * Optional, for an executor whose rec->regs may be stale after a run
+	 * (reading vCPU registers is costly). After run() returns, rec->regs
+	 * is exact for what the event promises: REC_EVENT_SMC gprs[0..10] and
+	 * pc; other events nothing. Before the core reads or writes any other
+	 * register (injected exceptions, MMIO completion done by the core,
+	 * PSCI_COMPLETE), it calls sync_regs, after which every field of
+	 * rec->regs is exact. The core writes rec->regs only where it is
+	 * exact, so the executor loads what differs from what it knows.
+	 */
+	void (*sync_regs)(void *ctx, struct rec *rec);
+	/*
+	 * Required with REC_EVENT_MMIO_BY_EXECUTOR: completes the emulated
+	 * access at REC_ENTER with EMULATED_MMIO (rmi-1.0.md 9.2 item 3).
+	 * value: for a read, enter.gprs[0] masked to the access size (sign
+	 * extended if the event's ESR had SSE); 0 for a write.
+	 */
+	void (*complete_mmio)(void *ctx, struct rec *rec, uint64_t value);
+	/*
+	 * Optional: called with the RD lock held after an RMI command changed
+	 * what the realm's stage 2 maps (realm.h, s2_gen), so that RECs running
+	 * on other threads stop using a mapping that went away. It must not
+	 * take granule locks; it may walk the realm's RTTs.
+	 */
+	void (*s2_changed)(void *ctx, struct realm *r);
 };
 
 #endif /* RMMEMU_EXECUTOR_H */

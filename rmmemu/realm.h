@@ -43,8 +43,22 @@ struct realm {
 
 	unsigned int rec_index_next;	/* REC index the next REC_CREATE needs */
 
+	/*
+	 * Stage-2 generation: incremented (under the RD lock, atomically so
+	 * that an executor may poll it without the lock) by every command that
+	 * changes what the realm's RTTs map: DATA_CREATE(_UNKNOWN),
+	 * DATA_DESTROY, RTT_MAP/UNMAP_UNPROTECTED, RTT_DESTROY (discards
+	 * ASSIGNED_NS entries) and RTT_SET_RIPAS. RTT_CREATE, RTT_FOLD and
+	 * RTT_INIT_RIPAS change the tables' shape or unmapped entries only.
+	 * The KVM executor resyncs its memslots when it changed.
+	 */
+	uint64_t s2_gen;
+
 	void *exec;			/* the executor's per-realm state */
 };
+
+/* Records a stage-2 change (s2_gen) and tells the executor; RD lock held. */
+void realm_s2_changed(struct realm *r);
 
 /* Protected address range: [0, 2^(s2sz - 1)). */
 static inline bool realm_ipa_in_par(const struct realm *r, uint64_t ipa)

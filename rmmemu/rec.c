@@ -3,6 +3,9 @@
  * register state (8.10) and exceptions injected into the realm (9.5). */
 #include <string.h>
 
+#include "executor.h"
+#include "instance.h"
+#include "realm.h"
 #include "rec.h"
 
 /* RmiRecMpidr: Aff0[3:0] at 3:0, Aff1 at 15:8, Aff2 at 23:16, Aff3 at 31:24. */
@@ -62,6 +65,14 @@ void rec_regs_reset(struct rec_regs *regs, uint64_t pc, const uint64_t *gprs,
 	regs->pc = pc;
 	regs->pstate = REC_PSTATE_EL1H_DAIF;
 	regs->sctlr_el1 = REC_SCTLR_EL1_RESET;
+}
+
+void rec_regs_sync(struct rec *rec)
+{
+	struct rmm *rmm = rec->realm->rmm;
+
+	if (rmm->exec_ops != NULL && rmm->exec_ops->sync_regs != NULL)
+		rmm->exec_ops->sync_regs(rmm->exec_ctx, rec);
 }
 
 static bool taken_from_el1(uint64_t pstate)

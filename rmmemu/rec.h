@@ -19,7 +19,9 @@ struct granule;
  * The realm vCPU state the RMM saves on every exit. The executor loads all of
  * it before a run and saves it back after; the core changes it between runs
  * (PSCI results, MMIO completion, injected exceptions, rmi-1.0.md 9.2, 9.5),
- * which is why the EL1 exception registers are here too.
+ * which is why the EL1 exception registers are here too. An executor may
+ * save lazily: then only what the last event promises is exact until
+ * rec_regs_sync() (executor.h).
  */
 struct rec_regs {
 	uint64_t gprs[31];
@@ -106,6 +108,7 @@ struct rec_last_exit {
 	bool data_abort_unprotected;	/* EC 0x24 at an unprotected IPA */
 	bool emulatable;		/* data abort with ISV = 1 */
 	bool sysreg_read;		/* trapped MRS (EC 0x18, read) */
+	bool mmio_by_executor;		/* REC_EVENT_MMIO_BY_EXECUTOR */
 };
 
 struct rec {
@@ -165,7 +168,12 @@ unsigned int rec_vmpidr_index(uint64_t vmpidr);
 void rec_regs_reset(struct rec_regs *regs, uint64_t pc, const uint64_t *gprs,
 		    unsigned int num_gprs);
 
-/* Exceptions the RMM injects into the realm (rmi-1.0.md 9.5). */
+/* Makes every field of rec->regs exact before the core reads or writes one
+ * the last executor event did not promise (executor.h, sync_regs). */
+void rec_regs_sync(struct rec *rec);
+
+/* Exceptions the RMM injects into the realm (rmi-1.0.md 9.5). The caller
+ * syncs the registers first (rec_regs_sync). */
 /* Synchronous external abort for a data / instruction abort with ESR_EL2 esr
  * at FAR far, taken at the current PC (the faulting instruction). */
 void rec_inject_sea(struct rec *rec, uint64_t esr, uint64_t far);

@@ -46,6 +46,7 @@ static void data_map(struct realm *r, struct granule *g_data, uint64_t data,
 	w->g_rtt->refcount++;
 	g_data->realm = r;
 	granule_set_state(g_data, GRANULE_STATE_DATA);
+	realm_s2_changed(r);
 }
 
 static uint64_t data_create(struct rmm *rmm, struct realm *r,
@@ -145,6 +146,8 @@ static uint64_t data_destroy(struct rmm *rmm, struct realm *r,
 							       RMI_DESTROYED);
 	w.g_rtt->refcount--;
 	res->x[1] = s2tte_pa(e, S2TT_MAX_LEVEL);
+	/* The executor unmaps the page before its contents go. */
+	realm_s2_changed(r);
 	g_data = granule_find(rmm, res->x[1]);
 	granule_scrub(rmm, g_data);
 	g_data->realm = NULL;

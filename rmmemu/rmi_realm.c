@@ -261,6 +261,15 @@ struct realm *realm_from_rd(struct granule *g_rd)
 	return g_rd->realm;
 }
 
+void realm_s2_changed(struct realm *r)
+{
+	const struct rmm_executor_ops *ops = r->rmm->exec_ops;
+
+	__atomic_add_fetch(&r->s2_gen, 1, __ATOMIC_RELEASE);
+	if (ops != NULL && ops->s2_changed != NULL)
+		ops->s2_changed(r->rmm->exec_ctx, r);
+}
+
 static uint64_t realm_activate(struct rmm *rmm, struct realm *r,
 			       const uint64_t x[7], struct rmi_result *res)
 {

@@ -280,8 +280,10 @@ static uint64_t psci_complete_check(const struct granule *g_calling,
 
 /* spec: CPU_ON starts the target at the entry point with the context id in
  * x0, EL1h with DAIF masked, MMU off and the caller's endianness (8.19). */
-static void psci_cpu_on_target(struct rec *target, const struct rec *calling)
+static void psci_cpu_on_target(struct rec *target, struct rec *calling)
 {
+	rec_regs_sync(calling);
+	rec_regs_sync(target);
 	target->regs.pc = calling->psci.x2;
 	target->regs.gprs[0] = calling->psci.x3;
 	target->regs.pstate = REC_PSTATE_EL1H_DAIF;

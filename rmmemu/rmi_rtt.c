@@ -158,6 +158,8 @@ static uint64_t rtt_destroy(struct rmm *rmm, struct realm *r,
 	w.table[w.index] = realm_ipa_in_par(r, ipa) ?
 			   s2tte_unassigned(RMI_DESTROYED) : s2tte_unassigned_ns();
 	w.g_rtt->refcount--;
+	/* ASSIGNED_NS entries of the child are gone with it. */
+	realm_s2_changed(r);
 	res->x[1] = s2tte_pa(parent, w.level);
 	rtt_release(rmm, g_child);
 	res->x[2] = rtt_skip_non_live(&w, ipa);
@@ -325,6 +327,7 @@ static uint64_t rtt_map_unprotected(struct realm *r, uint64_t ipa, int level,
 		return RTT_ERROR(level);
 	/* spec: ASSIGNED_NS entries are not counted in the refcount (6.3). */
 	w.table[w.index] = s2tte_assigned_ns(desc, level);
+	realm_s2_changed(r);
 	return RMI_SUCCESS;
 }
 
@@ -361,6 +364,7 @@ static uint64_t rtt_unmap_unprotected(struct realm *r, uint64_t ipa, int level,
 		return RTT_ERROR(w.level);
 	}
 	w.table[w.index] = s2tte_unassigned_ns();
+	realm_s2_changed(r);
 	res->x[1] = rtt_skip_non_live(&w, ipa);
 	return RMI_SUCCESS;
 }
@@ -521,6 +525,7 @@ static uint64_t rtt_set_ripas(struct realm *r, struct granule *g_rec,
 	next = set_ripas_entries(rec, &w, base, top);
 	if (next == base)
 		return RTT_ERROR(w.level);
+	realm_s2_changed(r);
 	rec->ripas.addr = next;
 	res->x[1] = next;
 	return RMI_SUCCESS;

@@ -186,13 +186,20 @@ static uint64_t mmio_read_value(uint64_t esr, uint64_t value)
 }
 
 /* spec: the host's read data goes to Rt, then the access is complete (9.2
- * item 3). */
-static void complete_mmio(struct rec *rec, uint64_t value)
+ * item 3). An executor that completes the access itself gets the value. */
+static void complete_mmio(struct rmm *rmm, struct rec *rec, uint64_t value)
 {
 	uint64_t esr = rec->last_exit.esr;
+	bool read = !(esr & ESR_DABT_WNR);
 	unsigned int rt = ESR_DABT_SRT(esr);
 
-	if (!(esr & ESR_DABT_WNR) && rt != 31)
+	if (rec->last_exit.mmio_by_executor) {
+		rmm->exec_ops->complete_mmio(rmm->exec_ctx, rec,
+					     read ? mmio_read_value(esr, value) : 0);
+		return;
+	}
+	rec_regs_sync(rec);
+	if (read && rt != 31)
 		rec->regs.gprs[rt] = mmio_read_value(esr, value);
 	rec->regs.pc += 4;
 }
@@ -217,6 +224,7 @@ static void complete_sysreg_read(struct rec *rec, uint64_t value)
 {
 	unsigned int rt = ESR_SYSREG_RT(rec->last_exit.esr);
 
+	rec_regs_sync(rec);
 	if (rt != 31)
 		rec->regs.gprs[rt] = value;
 }
@@ -274,10 +282,12 @@ static bool rec_enter_process(struct rec_run *run,
 	struct rec *rec = run->rec;
 	uint64_t flags = enter->flags;
 
-	if (flags & RMI_REC_ENTER_INJECT_SEA)
+	if (flags & RMI_REC_ENTER_INJECT_SEA) {
+		rec_regs_sync(rec);
 		rec_inject_sea(rec, rec->last_exit.esr, rec->last_exit.far);
-	else if (flags & RMI_REC_ENTER_EMULATED_MMIO)
-		complete_mmio(rec, enter->gprs[0]);
+	} else if (flags & RMI_REC_ENTER_EMULATED_MMIO) {
+		complete_mmio(run->rmm, rec, enter->gprs[0]);
+	}
 	rec->ripas.reject = (flags & RMI_REC_ENTER_RIPAS_RESPONSE) != 0;
 	if (rec->ripas.pending)
 		complete_ripas(rec);
@@ -365,8 +375,10 @@ static bool fsc_is_sea(uint64_t esr)
  * from (SET = UER) is also injected into it (9.3). */
 static enum rec_action exit_sea(struct rec_run *run, const struct rec_event *ev)
 {
-	if (ESR_DABT_SET(ev->esr) == ESR_DABT_SET_UER)
+	if (ESR_DABT_SET(ev->esr) == ESR_DABT_SET_UER) {
+		rec_regs_sync(run->rec);
 		rec_inject_sea(run->rec, ev->esr, ev->far);
+	}
 	run->exit.esr = ev->esr & ESR_NONEMULATED_ABORT_MASK;
 	return exit_to_host(run, RMI_EXIT_SYNC);
 }
@@ -381,6 +393,7 @@ static enum rec_action exit_non_emulatable(struct rec_run *run,
 
 static enum rec_action inject_sea(struct rec_run *run, const struct rec_event *ev)
 {
+	rec_regs_sync(run->rec);
 	rec_inject_sea(run->rec, ev->esr, ev->far);
 	return REC_RESUME;
 }
@@ -407,6 +420,9 @@ static enum rec_action exit_emulatable(struct rec_run *run,
 	last->ipa = ev->ipa;
 	last->data_abort_unprotected = true;
 	last->emulatable = (esr & ESR_DABT_ISV) != 0;
+	last->mmio_by_executor = last->emulatable &&
+				 (ev->flags & REC_EVENT_MMIO_BY_EXECUTOR) &&
+				 run->rmm->exec_ops->complete_mmio != NULL;
 	return exit_to_host(run, RMI_EXIT_SYNC);
 }
 
@@ -462,6 +478,7 @@ static enum rec_action inject_undef_hvc(struct rec_run *run,
 					const struct rec_event *ev)
 {
 	(void)ev;
+	rec_regs_sync(run->rec);
 	rec_inject_undef(run->rec, run->rec->regs.pc - 4);
 	return REC_RESUME;
 }

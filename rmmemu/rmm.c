@@ -7,6 +7,7 @@
 #include "executor.h"
 #include "granule.h"
 #include "instance.h"
+#include "measure.h"
 #include "realm.h"
 #include "rec.h"
 
@@ -76,6 +77,39 @@ void rmm_set_executor(struct rmm *rmm, const struct rmm_executor_ops *ops,
 {
 	rmm->exec_ops = ops;
 	rmm->exec_ctx = ctx;
+}
+
+/* The REC lock keeps the REC in place while the executor is asked: a running
+ * REC cannot be destroyed, and its thread takes the lock only after the run
+ * ends (rmi_run.c), so the kick never waits for the realm. */
+int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa)
+{
+	struct granule *g = granule_find_lock(rmm, rec_pa, GRANULE_STATE_REC);
+	int running;
+
+	if (g == NULL)
+		return -ENOENT;
+	running = g->refcount != 0;
+	if (running && rmm->exec_ops != NULL && rmm->exec_ops->kick != NULL)
+		rmm->exec_ops->kick(rmm->exec_ctx, g->rec);
+	granule_unlock(g);
+	return running;
+}
+
+int rmm_realm_measurement(struct rmm *rmm, uint64_t rd, unsigned int index,
+			  uint8_t out[64], size_t *size)
+{
+	struct granule *g;
+
+	if (index >= REALM_MEASUREMENTS)
+		return -EINVAL;
+	g = granule_find_lock(rmm, rd, GRANULE_STATE_RD);
+	if (g == NULL)
+		return -ENOENT;
+	memcpy(out, g->realm->measurements[index], REALM_MEASUREMENT_SIZE);
+	*size = measure_digest_size(g->realm->hash_algo);
+	granule_unlock(g);
+	return 0;
 }
 
 /* Teardown, in two passes: RECs first (they point at their realm), then

@@ -57,4 +57,23 @@ int rmi_command_fid(const char *name, uint32_t *fid);
 /* Value of FeatureRegister0 for this instance. */
 uint64_t rmm_feature_register0(const struct rmm *rmm);
 
+/*
+ * Makes a REC_ENTER of REC rec_pa in progress on another thread return soon
+ * with an IRQ exit (the executor's kick; the host side of "an interrupt for
+ * the host is pending"). Returns 1 if the REC was running, 0 if it was not
+ * (nothing is remembered for a later REC_ENTER), -ENOENT if rec_pa is not a
+ * REC granule of this instance.
+ */
+int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa);
+
+/*
+ * Measurement index (0 = RIM, 1..4 = REM0..REM3) of the realm whose RD is at
+ * rd, as RSI_MEASUREMENT_READ gives it to the realm: the 64-byte slot in
+ * out, the digest size of the realm's hash algorithm in *size. For tools that
+ * show a realm's RIM to its host (RMI has no such call). Returns 0, -ENOENT
+ * (no RD at rd) or -EINVAL (index > 4).
+ */
+int rmm_realm_measurement(struct rmm *rmm, uint64_t rd, unsigned int index,
+			  uint8_t out[64], size_t *size);
+
 #endif /* RMMEMU_RMM_H */

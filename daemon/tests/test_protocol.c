@@ -5,7 +5,8 @@
  * sessions and their isolation, joining, concurrency, the end of a session
  * with its last connection, refusal of malformed frames, the recorder and
  * the socket's life cycle. Only VERSION, FEATURES, GRANULE_DELEGATE and
- * GRANULE_UNDELEGATE are relied on (plus NOT_SUPPORTED for unknown FIDs).
+ * GRANULE_UNDELEGATE are relied on (plus NOT_SUPPORTED for unknown FIDs),
+ * and REALM_CREATE and REC_CREATE for a REC to KICK.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -745,6 +746,87 @@ static void test_state(void **state)
 	rmmemu_disconnect(c3);
 }
 
+/* --- tests: KICK --------------------------------------------------------- */
+
+static uint64_t rmi3(struct rmmemu_client *c, uint64_t fid, uint64_t x1, uint64_t x2,
+		     uint64_t x3)
+{
+	uint64_t x[7] = { fid, x1, x2, x3 }, out[5];
+	int err = rmmemu_rmi_call(c, x, out);
+
+	if (err)
+		fail_msg("RMI call 0x%" PRIx64 ": %s", fid, rmmemu_client_error(c, err));
+	return out[0];
+}
+
+/* An idle REC of the session at BASE + 4 pages: params at BASE, RD at +1,
+ * root RTTs at +2, +3 (s2sz 40, level 1), REC params at +5, aux at +6... */
+static uint64_t kick_realm(struct rmmemu_client *c, uint8_t *ns)
+{
+	struct rmi_realm_params *rp = (void *)ns;
+	struct rmi_rec_params *cp = (void *)(ns + 5 * PAGE);
+
+	for (unsigned int i = 1; i < 22; i++) {
+		if (i != 5)
+			assert_int_equal(rmi(c, RMI_GRANULE_DELEGATE, BASE + i * PAGE),
+					 RMI_SUCCESS);
+	}
+	memset(rp, 0, sizeof(*rp));
+	rp->s2sz = 40;
+	rp->num_bps = 1;
+	rp->num_wps = 1;
+	rp->rtt_base = BASE + 2 * PAGE;
+	rp->rtt_level_start = 1;
+	rp->rtt_num_start = 2;
+	assert_int_equal(rmi3(c, RMI_REALM_CREATE, BASE + PAGE, BASE, 0), RMI_SUCCESS);
+	memset(cp, 0, sizeof(*cp));
+	cp->flags = RMI_REC_CREATE_RUNNABLE;
+	cp->num_aux = 16;
+	for (unsigned int i = 0; i < 16; i++)
+		cp->aux[i] = BASE + (6 + i) * PAGE;
+	assert_int_equal(rmi3(c, RMI_REC_CREATE, BASE + PAGE, BASE + 4 * PAGE, BASE + 5 * PAGE),
+			 RMI_SUCCESS);
+	return BASE + 4 * PAGE;
+}
+
+/* A KICK for something that is no REC of the session, or for a REC that is
+ * not running, changes nothing and leaves the connection working. */
+static void test_kick(void **state)
+{
+	struct fixture *f = *state;
+	int fd = memfd_pages(32), fd2 = memfd_pages(32);
+	uint8_t *ns = map_fd(fd, 32);
+	struct rmmemu_client *c = host_new(f, fd, 32), *other = host_new(f, fd2, 32), *o;
+	struct rmmemu_msg_kick kick = { .hdr = hdr(RMMEMU_MSG_KICK), .rec = BASE };
+	uint64_t rec;
+
+	assert_int_equal(rmmemu_rec_kick(c, BASE), -ENOENT);		/* NS */
+	assert_int_equal(rmmemu_rec_kick(c, BASE + 8), -ENOENT);	/* unaligned */
+	assert_int_equal(rmmemu_rec_kick(c, 0x1000), -ENOENT);		/* no memory */
+	rec = kick_realm(c, ns);
+	assert_int_equal(rmmemu_rec_kick(c, BASE + PAGE), -ENOENT);	/* the RD */
+	assert_int_equal(rmmemu_rec_kick(c, rec), 0);			/* idle */
+	assert_int_equal(rmmemu_rec_kick(c, rec), 0);
+	/* Another session has no REC there. */
+	assert_int_equal(rmmemu_rec_kick(other, rec), -ENOENT);
+	/* Everything still works, the REC too: it is not remembered. */
+	assert_int_equal(rmi(c, RMI_VERSION, RMI_ABI_VERSION_1_0), RMI_SUCCESS);
+	assert_int_equal(rmi(c, RMI_REC_DESTROY, rec), RMI_SUCCESS);
+	assert_int_equal(rmmemu_rec_kick(c, rec), -ENOENT);
+	/* A KICK needs a session; its frame has its size. */
+	assert_int_equal(rmmemu_connect_observer(f->sock, &o), 0);
+	assert_int_equal(rmmemu_rec_kick(o, rec), -EPROTO);
+	assert_non_null(strstr(rmmemu_client_error(o, -EPROTO), "KICK on an observer"));
+	rmmemu_disconnect(o);
+	bad_frame(f, c, true, &kick, sizeof(kick) - 1, NULL, 0, EPROTO,
+		  "KICK message of 15 bytes (expected 16)");
+	rmmemu_disconnect(c);
+	rmmemu_disconnect(other);
+	munmap(ns, 32 * PAGE);
+	close(fd);
+	close(fd2);
+}
+
 /* --- tests: malformed input ---------------------------------------------- */
 
 static void test_bad_frames(void **state)
@@ -1135,6 +1217,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_disconnect_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_death_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recorder, setup_record, teardown),

@@ -5,10 +5,14 @@
 # build-aarch64), boots the devbox once and runs inside it every test
 # program of the build (the TESTS of make check: the core's, the daemon's
 # and the tools' cmocka programs and golden.sh), each directly with its exit
-# status checked, then the KVM probe (devbox/tests/kvm-probe.c).
+# status checked, then the KVM probe (devbox/tests/kvm-probe.c) and, when
+# the realm payloads were built, rmm-run running realms/hello.elf under the
+# KVM executor.
 #
 # Prints PASS/FAIL per program, the KVM probe's round trips (its facts are
-# in its log), the time of each step, and "devbox: N passed, M failed" (one check per
+# in its log), the KVM executor's figures (executor/tests/test_kvm: realm
+# code under the executor, its REC exit round trip against a plain KVM
+# exit), the time of each step, and "devbox: N passed, M failed" (one check per
 # program, and the devbox itself); exits non-zero on any failure. Each
 # program's output is in DIR/devbox/logs/. DEVBOX_TEST_TIMEOUT (300 s) bounds
 # one program, DEVBOX_TIMEOUT (480 s) the whole devbox run.
@@ -92,6 +96,23 @@ done
 run_test devbox/tests/kvm-probe "\$top_builddir/devbox/tests/kvm-probe" 1000
 EOF
 expected="$tests devbox/tests/kvm-probe"
+# A realm payload under rmm-run with the KVM executor, to its end: hello
+# powers off after its greeting on the UART.
+if [ -f "$dir/realms/hello.elf" ]; then
+	cat >>"$script" <<'EOF'
+run_test tools/rmm-run-hello sh -c '"$top_builddir/tools/rmm-run" \
+	"$top_builddir/realms/hello.elf" >/tmp/hello.out 2>&1; status=$?; cat /tmp/hello.out;
+	[ "$status" -eq 0 ] && grep -q "^hello from realm" /tmp/hello.out'
+EOF
+	expected="$expected tools/rmm-run-hello"
+fi
+# The realm payloads' flat binaries are no ELF programs: added by hand.
+bins=()
+for f in "$dir"/realms/*.bin; do
+	if [ -f "$f" ]; then
+		bins+=(--add "$f:/rmmemu/build/realms/$(basename "$f")")
+	fi
+done
 
 # Reads the devbox's output: each program's lines go to its log; its end
 # line gives PASS or FAIL (with the log's tail). The KVM probe's round
@@ -125,6 +146,11 @@ results() {
 				"FAIL: "* | "setup: "* | "round trip: "*)
 					[ "$name" != devbox/tests/kvm-probe ] || echo "    $line" ;;
 				esac
+				# The KVM executor's figures.
+				case $line in
+				"round trip: "* | "# "*)
+					[ "$name" != executor/tests/test_kvm ] || echo "    $line" ;;
+				esac
 			else
 				printf '%s\n' "$line"
 			fi
@@ -140,7 +166,7 @@ t_run=$(now)
 shopt -s lastpipe
 set +e
 "$top/devbox/run" --build "$dir" --timeout "$DEVBOX_TIMEOUT" \
-	--add "$script:/root/tests.sh" -- sh /root/tests.sh \
+	--add "$script:/root/tests.sh" ${bins[@]+"${bins[@]}"} -- sh /root/tests.sh \
 	2> >(tee "$dir/devbox/run.txt" >&2) | results
 devbox_status=${PIPESTATUS[0]}
 set -e

@@ -64,6 +64,14 @@ int rmmemu_share_region(struct rmmemu_client *client, uint64_t base,
 int rmmemu_rmi_call(struct rmmemu_client *client, const uint64_t x[7],
 		    uint64_t out[5]);
 
+/*
+ * Kicks REC rec_pa of this connection's session: a REC_ENTER of it in
+ * progress on another connection returns soon with an IRQ exit. Returns 1 if
+ * the REC was running, 0 if it was not (nothing is remembered for a later
+ * REC_ENTER), -ENOENT if no REC of the session is at rec_pa.
+ */
+int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa);
+
 /* The daemon's view of every session, as text or JSON (malloc'd, for the
  * caller to free). */
 int rmmemu_state(struct rmmemu_client *client, int json, char **text);

@@ -15,6 +15,7 @@
  *   SHARE_REGION  -> SHARE_REGION_REPLY   carries exactly one memfd
  *   RMI_CALL      -> RMI_RESULT
  *   STATE         -> STATE_DATA ... (the last one has RMMEMU_STATE_LAST)
+ *   KICK          -> KICK_REPLY
  *
  * Any request may instead be answered by ERROR, after which the daemon closes
  * the connection. ERROR answers a message the daemon will not serve: wrong
@@ -52,11 +53,13 @@ enum rmmemu_msg_type {
 	RMMEMU_MSG_SHARE_REGION = 0x02,
 	RMMEMU_MSG_RMI_CALL = 0x03,
 	RMMEMU_MSG_STATE = 0x04,
+	RMMEMU_MSG_KICK = 0x05,
 	/* daemon -> host */
 	RMMEMU_MSG_HELLO_REPLY = 0x81,
 	RMMEMU_MSG_SHARE_REGION_REPLY = 0x82,
 	RMMEMU_MSG_RMI_RESULT = 0x83,
 	RMMEMU_MSG_STATE_DATA = 0x84,
+	RMMEMU_MSG_KICK_REPLY = 0x85,
 	RMMEMU_MSG_ERROR = 0xff,
 };
 
@@ -135,6 +138,23 @@ struct rmmemu_msg_state_data {
 	char data[];
 };
 
+/*
+ * Kicks REC rec of the session: a REC_ENTER of it in progress on another
+ * connection returns soon with an IRQ exit. status: 1 the REC was running,
+ * 0 it was not (nothing is remembered), -ENOENT no REC of this session is
+ * at rec. Either way the connection goes on.
+ */
+struct rmmemu_msg_kick {
+	struct rmmemu_msg_hdr hdr;
+	uint64_t rec;
+};
+
+struct rmmemu_msg_kick_reply {
+	struct rmmemu_msg_hdr hdr;
+	int32_t status;
+	uint32_t reserved;
+};
+
 struct rmmemu_msg_error {
 	struct rmmemu_msg_hdr hdr;
 	int32_t code;			/* a positive errno: EPROTO, ENOENT, ... */
@@ -188,13 +208,20 @@ RMMEMU_CHECK_OFFSET(rmmemu_msg_state_data, len, 12);
 RMMEMU_CHECK_OFFSET(rmmemu_msg_state_data, data, 16);
 RMMEMU_CHECK_SIZE(rmmemu_msg_state_data, 16);
 
+RMMEMU_CHECK_OFFSET(rmmemu_msg_kick, rec, 8);
+RMMEMU_CHECK_SIZE(rmmemu_msg_kick, 16);
+
+RMMEMU_CHECK_OFFSET(rmmemu_msg_kick_reply, status, 8);
+RMMEMU_CHECK_SIZE(rmmemu_msg_kick_reply, 16);
+
 RMMEMU_CHECK_OFFSET(rmmemu_msg_error, code, 8);
 RMMEMU_CHECK_OFFSET(rmmemu_msg_error, text, 16);
 RMMEMU_CHECK_SIZE(rmmemu_msg_error, 256);
 
 _Static_assert(RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_hello) &&
 	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_share_region) &&
-	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_state),
+	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_state) &&
+	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_kick),
 	       "RMMEMU_MSG_REQUEST_MAX covers every request");
 
 #endif /* RMMEMU_PROTOCOL_H */

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rmm-run: a minimal NS host. Loads a realm image, builds the realm with the
+ * RMI calls of the Linux CCA host, prints its RIM and runs it, emulating a
+ * UART and PSCI for it. The host logic is the library in tools/vmm/; this
+ * file is the command line around it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rmmemu/rmi-1.0.h>
+
+#include "rmmemu/log.h"
+#include "rmmemu/rmm.h"
+#include "run-executor.h"
+#include "vmm/vmm.h"
+
+static const char usage_text[] =
+"usage: rmm-run [OPTIONS] IMAGE\n"
+"\n"
+"Builds a realm from IMAGE with the RMI sequence of the Linux CCA host,\n"
+"prints its RIM and runs it: one thread per REC, REC exits handled as the\n"
+"Linux host does, a UART whose output goes to standard output.\n"
+"\n"
+"IMAGE is an ELF64 AArch64 executable (its PT_LOAD segments go to their\n"
+"physical addresses, REC 0 starts at its entry point) or a flat binary\n"
+"(loaded at --load-addr, REC 0 starts at its first byte). REC 0 starts with\n"
+"x0 = the IPA of the DTB (0 without --dtb), as the arm64 boot protocol says.\n"
+"\n"
+"Options:\n"
+"  --ram SIZE            realm RAM at IPA 0x40000000, a multiple of 4 KiB;\n"
+"                        suffixes K, M, G (default 64M)\n"
+"  --load-addr ADDR      IPA of a flat IMAGE (default 0x40000000, the RAM base)\n"
+"  --dtb FILE            device tree blob, placed at the top of RAM (2 MiB\n"
+"                        aligned when it fits); its IPA is printed\n"
+"  --initrd FILE         initial ramdisk, placed below the DTB (4 KiB\n"
+"                        aligned); its IPA range is printed\n"
+"  --recs N              number of RECs (vCPUs), 1 to 64 (default 1); REC 0\n"
+"                        starts, the others wait for PSCI CPU_ON\n"
+"  --measured            DATA_CREATE the image pages with MEASURE_CONTENT:\n"
+"                        their contents go into the RIM (default)\n"
+"  --no-measure          DATA_CREATE them without measuring their contents\n"
+"  --hash ALG            the realm's hash algorithm: sha256 (default), sha512\n"
+"  --ipa-bits N          the realm's IPA width s2sz, 32 to 48 (default: the\n"
+"                        smallest that holds RAM and the devices in the lower,\n"
+"                        protected half)\n"
+"  --reject-ripas        answer every RIPAS change request with a reject,\n"
+"                        changing nothing\n"
+"  --socket PATH         use the rmmemu daemon at PATH instead of an RMM in\n"
+"                        this process; the daemon runs the realm with its own\n"
+"                        executor\n"
+"  --timeout SECONDS     stop the realm after that long (exit status 5)\n"
+"  --stats               at exit print the REC exits by reason, the MMIO\n"
+"                        accesses and the time to the first UART byte\n"
+"  --trace               print every REC exit\n"
+"  --log-level LEVEL     log level of the in-process RMM: error, warn\n"
+"                        (default), info, debug (every RMI call), trace\n"
+"  -h, --help            this text\n"
+"\n"
+"The realm's machine (devices at their address with the top IPA bit set,\n"
+"the unprotected alias 2^(s2sz - 1)):\n"
+"  0x09000000  UART (PL011 registers): writes to DR (+0x00) are output, FR\n"
+"              (+0x18) reads as never full\n"
+"  0x0a000000  scratch: 4 KiB that return what was written (1, 2, 4 or 8\n"
+"              bytes at a time)\n"
+"  0x40000000  RAM, all of it populated before the realm runs\n"
+"Other unprotected addresses read as 0 and ignore writes. A host call is\n"
+"answered with the realm's registers, x0 set to 0. rmm-run's own messages,\n"
+"the RIM among them, go to standard error.\n"
+"\n"
+"Exit status:\n"
+"  0  the realm called PSCI SYSTEM_OFF\n"
+"  1  error: bad image, RMI failure, or the realm did what no host handles\n"
+"     (an access outside RAM, an SError, every REC off)\n"
+"  2  bad usage\n"
+"  3  the realm called PSCI SYSTEM_RESET (rmm-run does not restart it)\n"
+"  4  the realm was built and its RIM printed, but nothing here can run it\n"
+"     (running realm code needs the KVM executor and /dev/kvm)\n"
+"  5  --timeout expired\n";
+
+struct options {
+	struct vmm_config cfg;
+	const char *image, *dtb, *initrd, *socket;
+	uint64_t load_addr;
+	bool load_addr_set;
+	bool stats;
+	enum rmm_log_level log_level;
+};
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rmm-run: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'rmm-run --help'.\n");
+	return VMM_EXIT_USAGE;
+}
+
+/* A number with an optional K, M or G (binary) suffix. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || (shift != 0 && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *out)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) != 0 || v < min || v > max || strpbrk(s, "kKmMgG"))
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, unsigned int *ms)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(d > 0) || d > 86400.0 * 365)
+		return -1;
+	*ms = d * 1000 < 1 ? 1 : (unsigned int)(d * 1000);
+	return 0;
+}
+
+enum {
+	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
+	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
+	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL,
+};
+
+static const struct option long_options[] = {
+	{ "ram", required_argument, NULL, OPT_RAM },
+	{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
+	{ "dtb", required_argument, NULL, OPT_DTB },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "recs", required_argument, NULL, OPT_RECS },
+	{ "measured", no_argument, NULL, OPT_MEASURED },
+	{ "no-measure", no_argument, NULL, OPT_NO_MEASURE },
+	{ "hash", required_argument, NULL, OPT_HASH },
+	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
+	{ "reject-ripas", no_argument, NULL, OPT_REJECT_RIPAS },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option; returns -1 to go on, else the exit status. */
+static int parse_option(struct options *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_RAM:
+		if (parse_size(arg, &o->cfg.ram_size) != 0 || o->cfg.ram_size == 0 ||
+		    o->cfg.ram_size % RMI_GRANULE_SIZE != 0 ||
+		    o->cfg.ram_size > (1ULL << 40))
+			return usage_error("bad RAM size '%s' (a multiple of 4 KiB up to 1T, "
+					   "e.g. 64M)", arg);
+		return -1;
+	case OPT_LOAD_ADDR:
+		if (parse_size(arg, &o->load_addr) != 0 || strpbrk(arg, "kKmMgG"))
+			return usage_error("bad load address '%s'", arg);
+		o->load_addr_set = true;
+		return -1;
+	case OPT_DTB: o->dtb = arg; return -1;
+	case OPT_INITRD: o->initrd = arg; return -1;
+	case OPT_RECS:
+		if (parse_uint(arg, 1, VMM_MAX_RECS, &o->cfg.num_recs) != 0)
+			return usage_error("bad number of RECs '%s' (1 to %d)", arg, VMM_MAX_RECS);
+		return -1;
+	case OPT_MEASURED: o->cfg.measure = true; return -1;
+	case OPT_NO_MEASURE: o->cfg.measure = false; return -1;
+	case OPT_HASH:
+		if (strcmp(arg, "sha256") == 0)
+			o->cfg.hash_algo = RMI_HASH_SHA_256;
+		else if (strcmp(arg, "sha512") == 0)
+			o->cfg.hash_algo = RMI_HASH_SHA_512;
+		else
+			return usage_error("unknown hash algorithm '%s' (sha256, sha512)", arg);
+		return -1;
+	case OPT_IPA_BITS:
+		if (parse_uint(arg, 32, 48, &o->cfg.ipa_bits) != 0)
+			return usage_error("bad IPA width '%s' (32 to 48)", arg);
+		return -1;
+	case OPT_REJECT_RIPAS: o->cfg.reject_ripas = true; return -1;
+	case OPT_SOCKET: o->socket = arg; return -1;
+	case OPT_TIMEOUT:
+		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
+			return usage_error("bad timeout '%s' (seconds, more than 0)", arg);
+		return -1;
+	case OPT_STATS: o->stats = true; return -1;
+	case OPT_TRACE: o->cfg.trace = true; return -1;
+	case OPT_LOG_LEVEL:
+		if (rmm_log_level_parse(arg, &o->log_level) != 0)
+			return usage_error("unknown log level '%s'", arg);
+		return -1;
+	case 'h':
+		fputs(usage_text, stdout);
+		return 0;
+	default:
+		return usage_error("bad option");
+	}
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int opt, ret;
+
+	vmm_config_default(&o->cfg);
+	o->load_addr = VMM_RAM_BASE;
+	o->log_level = RMM_LOG_WARN;
+	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+		ret = parse_option(o, opt, optarg);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind >= argc)
+		return usage_error("no image given");
+	if (optind + 1 < argc)
+		return usage_error("one image only ('%s' is one too many)", argv[optind + 1]);
+	o->image = argv[optind];
+	return -1;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+struct files {
+	uint8_t *image_buf, *dtb_buf, *initrd_buf;
+	size_t image_size, dtb_size, initrd_size;
+	struct vmm_image image;
+	struct vmm_blob dtb, initrd;
+};
+
+static int load_files(const struct options *o, struct files *f)
+{
+	char err[512];
+
+	if (vmm_read_file(o->image, &f->image_buf, &f->image_size, err, sizeof(err)) != 0 ||
+	    (o->dtb != NULL &&
+	     vmm_read_file(o->dtb, &f->dtb_buf, &f->dtb_size, err, sizeof(err)) != 0) ||
+	    (o->initrd != NULL &&
+	     vmm_read_file(o->initrd, &f->initrd_buf, &f->initrd_size, err, sizeof(err)) != 0)) {
+		fprintf(stderr, "rmm-run: %s\n", err);
+		return VMM_EXIT_ERROR;
+	}
+	if (o->load_addr_set && vmm_image_is_elf(f->image_buf, f->image_size))
+		return usage_error("--load-addr is for flat images; %s is an ELF file with "
+				   "its own addresses", o->image);
+	if (vmm_image_parse(f->image_buf, f->image_size, o->load_addr, &f->image, err,
+			    sizeof(err)) != 0) {
+		fprintf(stderr, "rmm-run: %s: %s\n", o->image, err);
+		return VMM_EXIT_ERROR;
+	}
+	f->dtb = (struct vmm_blob){ f->dtb_buf, f->dtb_size };
+	f->initrd = (struct vmm_blob){ f->initrd_buf, f->initrd_size };
+	return -1;
+}
+
+static void free_files(struct files *f)
+{
+	free(f->image_buf);
+	free(f->dtb_buf);
+	free(f->initrd_buf);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+struct host {
+	struct rmm *rmm;		/* in-process RMM, or NULL */
+	struct vmm_backend be;
+	void *exec_ctx;
+	bool can_run;
+	const char *why;
+};
+
+static int host_open(const struct options *o, struct host *h)
+{
+	char err[512];
+	const struct rmm_executor_ops *ops;
+
+	if (o->socket != NULL) {
+		if (vmm_backend_daemon(o->socket, &h->be, err, sizeof(err)) != 0) {
+			fprintf(stderr, "rmm-run: %s\n", err);
+			return -1;
+		}
+		h->can_run = true;
+		return 0;
+	}
+	rmm_log_set_level(o->log_level);
+	h->rmm = rmm_new(NULL);
+	if (h->rmm == NULL) {
+		fprintf(stderr, "rmm-run: cannot create the RMM: %s\n", strerror(errno));
+		return -1;
+	}
+	ops = rmm_run_executor(&h->exec_ctx, &h->why);
+	if (ops != NULL)
+		rmm_set_executor(h->rmm, ops, h->exec_ctx);
+	h->can_run = ops != NULL;
+	return vmm_backend_inproc(h->rmm, &h->be);
+}
+
+static void host_close(struct host *h)
+{
+	vmm_backend_free(&h->be);
+	rmm_free(h->rmm);
+	if (h->exec_ctx != NULL)
+		rmm_run_executor_release(h->exec_ctx);
+}
+
+static void print_layout(const struct vmm_config *cfg, const struct vmm_layout *l)
+{
+	uint64_t unprot = 1ULL << (l->s2sz - 1);
+
+	fprintf(stderr, "rmm-run: realm: RAM [0x%" PRIx64 ", 0x%" PRIx64 ") (%" PRIu64
+		" MiB), IPA width %u (root RTT level %d x %u), %u REC%s, %s\n",
+		cfg->ram_base, cfg->ram_base + cfg->ram_size, cfg->ram_size >> 20, l->s2sz,
+		l->rtt_level_start, l->rtt_num_start, cfg->num_recs,
+		cfg->num_recs == 1 ? "" : "s",
+		cfg->hash_algo == RMI_HASH_SHA_512 ? "SHA-512" : "SHA-256");
+	fprintf(stderr, "rmm-run: entry 0x%" PRIx64 "; %" PRIu64 " image pages (%s), %"
+		PRIu64 " pages DATA_CREATE_UNKNOWN\n", l->entry, l->image_pages,
+		cfg->measure ? "measured" : "contents not measured", l->unknown_pages);
+	if (l->dtb != 0)
+		fprintf(stderr, "rmm-run: dtb at 0x%" PRIx64 " (%" PRIu64 " bytes)\n",
+			l->dtb, l->dtb_size);
+	if (l->initrd != 0)
+		fprintf(stderr, "rmm-run: initrd at [0x%" PRIx64 ", 0x%" PRIx64 ")\n",
+			l->initrd, l->initrd + l->initrd_size);
+	fprintf(stderr, "rmm-run: UART at 0x%" PRIx64 ", scratch at 0x%" PRIx64 "\n",
+		(uint64_t)(VMM_UART_BASE | unprot), (uint64_t)(VMM_SCRATCH_BASE | unprot));
+}
+
+static int build_and_run(const struct options *o, struct host *h, struct files *f)
+{
+	struct vmm *v = vmm_new(&o->cfg, &h->be);
+	char rim[129];
+	int code;
+
+	if (v == NULL)
+		return VMM_EXIT_ERROR;
+	if (vmm_build(v, &f->image, o->dtb != NULL ? &f->dtb : NULL,
+		      o->initrd != NULL ? &f->initrd : NULL) != 0 ||
+	    vmm_rim_hex(v, rim) != 0) {
+		vmm_free(v);
+		return VMM_EXIT_ERROR;
+	}
+	print_layout(&o->cfg, vmm_layout(v));
+	fprintf(stderr, "rmm-run: RIM %s\n", rim);
+	if (!h->can_run) {
+		fprintf(stderr, "rmm-run: cannot run the realm: %s. Running realm code needs "
+			"the KVM executor and /dev/kvm (an arm64 host, or the devbox).\n",
+			h->why);
+		vmm_free(v);
+		return VMM_EXIT_NO_EXECUTOR;
+	}
+	code = vmm_run(v);
+	if (o->stats)
+		vmm_print_stats(v, stderr);
+	vmm_free(v);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct files f;
+	struct host h;
+	int code;
+
+	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
+	memset(&h, 0, sizeof(h));
+	code = parse_options(argc, argv, &o);
+	if (code >= 0)
+		return code;
+	code = load_files(&o, &f);
+	if (code < 0) {
+		if (host_open(&o, &h) != 0)
+			code = VMM_EXIT_ERROR;
+		else
+			code = build_and_run(&o, &h, &f);
+		host_close(&h);
+	}
+	free_files(&f);
+	return code;
+}

@@ -1,0 +1,228 @@
+#!/bin/sh
+# rmm-run's command line: help, usage errors, bad images and sizes, the RIM
+# it prints (in-process and through the daemon), and the realm payloads of
+# realms/ when they were built: each one is built into a realm and, where an
+# executor can run it, run to its end.
+#
+# Without an executor (no KVM executor built in, or no /dev/kvm) rmm-run
+# stops after printing the RIM with exit status 4; with one, the payloads
+# must pass (exit status 0).
+#
+# Environment (set by make check): top_srcdir, top_builddir.
+set -u
+
+builddir=${top_builddir:-.}
+rmm_run=$builddir/tools/rmm-run
+daemon=$builddir/daemon/rmmemu
+realms=$builddir/realms
+pass=0
+fail=0
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rmm-run.XXXXXX") || exit 99
+daemon_pid=
+cleanup() {
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ok() {
+	pass=$((pass + 1))
+	echo "PASS: $1"
+}
+
+not_ok() {
+	fail=$((fail + 1))
+	echo "FAIL: $1"
+}
+
+# expect NAME STATUS PATTERN CMD...: exit status and a line of output
+# (stdout and stderr) matching the extended regular expression PATTERN.
+expect() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	"$@" >"$tmp/out" 2>&1
+	status=$?
+	if [ "$status" -eq "$want" ] && grep -Eq -- "$pattern" "$tmp/out"; then
+		ok "$name"
+	else
+		not_ok "$name (exit status $status, want $want and '$pattern')"
+		sed 's/^/  /' "$tmp/out"
+	fi
+}
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name"
+	fi
+}
+
+# The RIM rmm-run printed last.
+rim() {
+	sed -n 's/^rmm-run: RIM \([0-9a-f]*\)$/\1/p' "$tmp/out"
+}
+
+# --- command line ----------------------------------------------------------------
+
+expect "--help" 0 "^usage: rmm-run \[OPTIONS\] IMAGE" "$rmm_run" --help
+expect "--help lists the exit status" 0 "^  4  the realm was built" "$rmm_run" --help
+expect "-h" 0 "--reject-ripas" "$rmm_run" -h
+expect "no image" 2 "no image given" "$rmm_run"
+expect "two images" 2 "one image only" "$rmm_run" a b
+expect "bad option" 2 "Try 'rmm-run --help'" "$rmm_run" --frob x
+expect "missing image" 1 "no-such-image: No such file" "$rmm_run" "$tmp/no-such-image"
+expect "image is a directory" 1 "not a regular file" "$rmm_run" "$tmp"
+: >"$tmp/empty"
+expect "empty image" 1 "the image is empty" "$rmm_run" "$tmp/empty"
+for size in 0 3000 64X M -4K 2T; do
+	expect "--ram $size" 2 "bad RAM size '$size'" "$rmm_run" --ram "$size" "$tmp/empty"
+done
+for n in 0 65 x 1K; do
+	expect "--recs $n" 2 "bad number of RECs '$n'" "$rmm_run" --recs "$n" "$tmp/empty"
+done
+expect "--hash md5" 2 "unknown hash algorithm 'md5'" "$rmm_run" --hash md5 "$tmp/empty"
+expect "--ipa-bits 31" 2 "bad IPA width '31'" "$rmm_run" --ipa-bits 31 "$tmp/empty"
+expect "--timeout 0" 2 "bad timeout '0'" "$rmm_run" --timeout 0 "$tmp/empty"
+expect "--log-level loud" 2 "unknown log level 'loud'" "$rmm_run" --log-level loud "$tmp/empty"
+expect "--load-addr junk" 2 "bad load address" "$rmm_run" --load-addr 0x4000zz "$tmp/empty"
+expect "missing --dtb" 1 "no-such-dtb: No such file" \
+	"$rmm_run" --dtb "$tmp/no-such-dtb" "$tmp/empty"
+
+# --- images that do not fit ---------------------------------------------------------
+
+# 8 KiB + 1 byte of flat image.
+head -c 8193 /dev/zero | tr '\0' 'A' >"$tmp/flat"
+expect "image larger than RAM" 1 "does not fit in RAM" "$rmm_run" --ram 8K "$tmp/flat"
+expect "image below RAM" 1 "does not fit in RAM" "$rmm_run" --load-addr 0x3ffff000 "$tmp/flat"
+expect "image past RAM" 1 "does not fit in RAM" \
+	"$rmm_run" --ram 2M --load-addr 0x401ff000 "$tmp/flat"
+expect "DTB beside a full RAM" 1 "the DTB \(8193 bytes\) does not fit" \
+	"$rmm_run" --ram 12K --dtb "$tmp/flat" "$tmp/flat"
+expect "IPA width too small" 1 "IPA width of 32 bits does not fit" \
+	"$rmm_run" --ram 3G --ipa-bits 32 "$tmp/flat"
+
+# --- the RIM ---------------------------------------------------------------------------
+
+# Exit status 4 without an executor, 5 (--timeout) with one: the flat image
+# is no program.
+expect_built() {
+	name=$1
+	shift
+	"$@" >"$tmp/out" 2>&1
+	status=$?
+	if { [ "$status" -eq 4 ] || [ "$status" -eq 5 ]; } && [ -n "$(rim)" ]; then
+		ok "$name"
+	else
+		not_ok "$name (exit status $status, no RIM)"
+		sed 's/^/  /' "$tmp/out"
+	fi
+}
+
+expect_built "flat image" "$rmm_run" --timeout 1 --ram 4M "$tmp/flat"
+rim_flat=$(rim)
+if grep -q "^rmm-run: entry 0x40000000; 3 image pages (measured)" "$tmp/out" &&
+   [ ${#rim_flat} -eq 64 ]; then
+	ok "flat image: entry, pages, SHA-256 RIM"
+else
+	not_ok "flat image: entry, pages, SHA-256 RIM"
+fi
+expect_built "same image again" "$rmm_run" --timeout 1 --ram 4M "$tmp/flat"
+check "the RIM is reproducible" [ "$(rim)" = "$rim_flat" ]
+expect_built "--measured" "$rmm_run" --timeout 1 --ram 4M --measured "$tmp/flat"
+check "--measured is the default" [ "$(rim)" = "$rim_flat" ]
+expect_built "--no-measure" "$rmm_run" --timeout 1 --ram 4M --no-measure "$tmp/flat"
+check "--no-measure changes the RIM" [ "$(rim)" != "$rim_flat" ]
+expect_built "--recs 3" "$rmm_run" --timeout 1 --ram 4M --recs 3 "$tmp/flat"
+check "RECs that are not runnable are not measured" [ "$(rim)" = "$rim_flat" ]
+expect_built "--load-addr" "$rmm_run" --timeout 1 --ram 4M --load-addr 0x40100000 "$tmp/flat"
+check "--load-addr changes the RIM" [ "$(rim)" != "$rim_flat" ]
+check "--load-addr moves the entry" grep -q "entry 0x40100000" "$tmp/out"
+expect_built "--hash sha512" "$rmm_run" --timeout 1 --ram 4M --hash sha512 "$tmp/flat"
+check "SHA-512 RIM" [ "$(rim | wc -c)" -eq 129 ]
+head -c 100 /dev/zero | tr '\0' 'D' >"$tmp/dtb"
+head -c 5000 /dev/zero | tr '\0' 'I' >"$tmp/initrd"
+expect_built "--dtb --initrd" "$rmm_run" --timeout 1 --ram 4M --dtb "$tmp/dtb" \
+	--initrd "$tmp/initrd" "$tmp/flat"
+if grep -q "^rmm-run: dtb at 0x40200000 (100 bytes)" "$tmp/out" &&
+   grep -q "^rmm-run: initrd at \[0x401fe000, 0x401ff388)" "$tmp/out"; then
+	ok "DTB at the top 2 MiB block, initrd below it"
+else
+	not_ok "DTB at the top 2 MiB block, initrd below it"
+	sed 's/^/  /' "$tmp/out"
+fi
+rim_dtb=$(rim)
+
+# --- through the daemon -------------------------------------------------------------------
+
+if [ -x "$daemon" ]; then
+	sock=$tmp/rmmemu.sock
+	"$daemon" --socket "$sock" --log-level error 2>"$tmp/daemon.err" &
+	daemon_pid=$!
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# The daemon has no executor here: the realm gets IRQ exits until the
+	# timeout, and the kicks of the stop go as KICK messages.
+	expect "daemon: run until the timeout" 5 "timed out after 300 ms" \
+		"$rmm_run" --socket "$sock" --timeout 0.3 --stats --ram 4M --dtb "$tmp/dtb" \
+		--initrd "$tmp/initrd" "$tmp/flat"
+	check "daemon: --stats counts the IRQ exits" \
+		grep -Eq "^rmm-run: REC exits: [1-9][0-9]* \(SYNC 0, IRQ [1-9]" "$tmp/out"
+	check "daemon: --stats without UART output" \
+		grep -q "^rmm-run: no UART output" "$tmp/out"
+	check "daemon: the same RIM as in-process" [ "$(rim)" = "$rim_dtb" ]
+	expect "daemon: bad socket" 1 "cannot connect" \
+		"$rmm_run" --socket "$tmp/no-daemon.sock" "$tmp/flat"
+	kill "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+else
+	echo "SKIP: daemon: no $daemon"
+fi
+
+# --- the realm payloads ---------------------------------------------------------------------
+
+# payload NAME PASS-PATTERN OPTIONS...: the ELF and the flat binary build
+# into a realm starting at 0x40000000; where an executor runs it, it must
+# power off (exit 0) and print PASS-PATTERN.
+payload() {
+	name=$1 pattern=$2
+	shift 2
+	for image in "$realms/$name.elf" "$realms/$name.bin"; do
+		"$rmm_run" --timeout 300 "$@" "$image" >"$tmp/out" 2>"$tmp/err"
+		status=$?
+		cat "$tmp/err" >>"$tmp/out"
+		if [ "$status" -eq 4 ] && [ -n "$(rim)" ] &&
+		   grep -q "^rmm-run: entry 0x40000000;" "$tmp/out"; then
+			ok "$(basename "$image"): built, entry 0x40000000 (no executor to run it)"
+		elif [ "$status" -eq 0 ] && grep -Eq -- "$pattern" "$tmp/out"; then
+			ok "$(basename "$image"): ran and passed"
+		else
+			not_ok "$(basename "$image") (exit status $status)"
+			sed 's/^/  /' "$tmp/out"
+		fi
+	done
+}
+
+if [ -f "$realms/hello.elf" ]; then
+	expect "--load-addr with an ELF image" 2 "--load-addr is for flat images" \
+		"$rmm_run" --load-addr 0x40000000 "$realms/hello.elf"
+	payload hello "^hello from realm"
+	payload rsi-tour "^rsi-tour: [0-9]+ passed, 0 failed"
+	payload psci "^psci: [0-9]+ passed, 0 failed" --recs 4
+	payload ripas "^ripas: [0-9]+ passed, 0 failed"
+	payload mmio "^mmio: [0-9]+ passed, 0 failed"
+	payload exit-storm "^PASS exit_storm_last_value"
+else
+	echo "SKIP: realm payloads (not built: no aarch64-linux-gnu-gcc at configure time)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The realm's devices, reached by emulatable data aborts in the unprotected
+ * half (rmi-1.0.md 9.3): a PL011-like UART and a scratch register block
+ * (vmm.h). Addresses here are without the unprotected bit. One lock for
+ * all of it: REC threads access the devices at the same time.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* PL011 registers (Arm PrimeCell UART TRM). */
+#define UART_DR		0x000
+#define UART_FR		0x018
+#define UART_FR_RXFE	(1U << 4)
+#define UART_FR_TXFE	(1U << 7)
+#define UART_ID_BASE	0xFE0	/* PeriphID0..3, PCellID0..3 */
+
+/* What a PL011 r1p5 answers in its ID registers, so that drivers that probe
+ * them (Linux's amba bus) recognise the device. */
+static const uint8_t uart_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1 };
+
+struct device {
+	const char *name;
+	uint64_t base;
+	uint64_t (*read)(struct vmm *v, uint64_t off, unsigned int size);
+	void (*write)(struct vmm *v, uint64_t off, unsigned int size, uint64_t value);
+};
+
+void vmm_mmio_init(struct vmm_mmio *m)
+{
+	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
+}
+
+void vmm_mmio_fini(struct vmm_mmio *m)
+{
+	pthread_mutex_destroy(&m->lock);
+}
+
+/* ---- UART ----------------------------------------------------------------- */
+
+static uint64_t uart_read(struct vmm *v, uint64_t off, unsigned int size)
+{
+	(void)size;
+	if (off == UART_FR)
+		return UART_FR_TXFE | UART_FR_RXFE;	/* never full, never input */
+	if (off == UART_DR)
+		return 0;
+	if (off >= UART_ID_BASE && (off & 3) == 0)
+		return uart_id[(off - UART_ID_BASE) / 4];
+	return v->mmio.uart[off / 4];
+}
+
+static void uart_putc(struct vmm *v, uint8_t c)
+{
+	if (__atomic_add_fetch(&v->stats.uart_bytes, 1, __ATOMIC_RELAXED) == 1)
+		v->stats.first_uart_ns = vmm_now_ns(v);
+	fputc(c, v->cfg.out);
+	if (c == '\n')
+		fflush(v->cfg.out);
+}
+
+static void uart_write(struct vmm *v, uint64_t off, unsigned int size, uint64_t value)
+{
+	(void)size;
+	if (off == UART_DR) {
+		uart_putc(v, (uint8_t)value);
+		return;
+	}
+	/* The rest keeps what is written (control, baud, masks); FR and the
+	 * ID registers are read-only. */
+	if (off != UART_FR && off < UART_ID_BASE)
+		v->mmio.uart[off / 4] = (uint32_t)value;
+}
+
+/* ---- scratch: bytes in, the same bytes out ---------------------------------- */
+
+static uint64_t scratch_read(struct vmm *v, uint64_t off, unsigned int size)
+{
+	uint64_t value = 0;
+
+	for (unsigned int i = 0; i < size; i++)
+		value |= (uint64_t)v->mmio.scratch[off + i] << (8 * i);
+	return value;
+}
+
+static void scratch_write(struct vmm *v, uint64_t off, unsigned int size, uint64_t value)
+{
+	for (unsigned int i = 0; i < size; i++)
+		v->mmio.scratch[off + i] = (uint8_t)(value >> (8 * i));
+}
+
+static const struct device devices[] = {
+	{ "uart", VMM_UART_BASE, uart_read, uart_write },
+	{ "scratch", VMM_SCRATCH_BASE, scratch_read, scratch_write },
+};
+
+/* The device holding [addr, addr + size), or NULL. */
+static const struct device *device_at(uint64_t addr, unsigned int size)
+{
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		const struct device *d = &devices[i];
+
+		if (addr >= d->base && addr - d->base <= VMM_DEVICE_SIZE - size)
+			return d;
+	}
+	return NULL;
+}
+
+uint64_t vmm_mmio_read(struct vmm *v, uint64_t addr, unsigned int size)
+{
+	const struct device *d = device_at(addr, size);
+	uint64_t value = 0;
+
+	pthread_mutex_lock(&v->mmio.lock);
+	if (d != NULL)
+		value = d->read(v, addr - d->base, size);
+	pthread_mutex_unlock(&v->mmio.lock);
+	if (d == NULL)
+		__atomic_add_fetch(&v->stats.mmio_unknown_reads, 1, __ATOMIC_RELAXED);
+	if (size < 8)
+		value &= (1ULL << (8 * size)) - 1;
+	return value;
+}
+
+void vmm_mmio_write(struct vmm *v, uint64_t addr, unsigned int size, uint64_t value)
+{
+	const struct device *d = device_at(addr, size);
+
+	if (d == NULL) {
+		__atomic_add_fetch(&v->stats.mmio_unknown_writes, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	pthread_mutex_lock(&v->mmio.lock);
+	d->write(v, addr - d->base, size, value);
+	pthread_mutex_unlock(&v->mmio.lock);
+}
