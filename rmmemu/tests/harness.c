@@ -140,6 +140,8 @@ void h_realm_create_at(struct harness *h, struct h_realm *r, unsigned int s2sz,
 	r->params = h_alloc(h);
 	p = h_ns(h, r->params);
 	h_realm_params(p, s2sz, algo);
+	for (unsigned int i = 0; i < RMI_RPV_SIZE; i++)
+		p->rpv[i] = (uint8_t)(H_RPV_FIRST + i);
 	p->rtt_level_start = level_start;
 	p->rtt_num_start = s2sz > lookup_bits ? 1U << (s2sz - lookup_bits) : 1;
 	p->vmid = vmid++ % 256;

@@ -71,7 +71,9 @@ struct h_realm {
 void h_realm_create(struct harness *h, struct h_realm *r, unsigned int s2sz,
 		    enum rmi_hash_algo algo);
 /* The same with the root level chosen by the caller (the root count follows
- * from it, rmi-1.0.md 6.2), e.g. s2sz 40 with a level-0 root. */
+ * from it, rmi-1.0.md 6.2), e.g. s2sz 40 with a level-0 root. Both give the
+ * realm the RPV rpv[i] = H_RPV_FIRST + i. */
+#define H_RPV_FIRST	0xC0
 void h_realm_create_at(struct harness *h, struct h_realm *r, unsigned int s2sz,
 		       int level_start, enum rmi_hash_algo algo);
 /* Creates the RTTs down to level (delegating them) at ipa; asserts SUCCESS

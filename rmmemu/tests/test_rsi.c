@@ -67,34 +67,12 @@ static void data_destroy(struct harness *h, const struct h_realm *r, uint64_t ip
 	assert_rmi(h_call(h, RMI_DATA_DESTROY, r->rd, ipa, 0, 0, 0), RMI_SUCCESS, 0);
 }
 
-/* REALM_CREATE with s2sz 40 at level_start, rpv[i] = 0xC0 + i. */
+/* REALM_CREATE with s2sz 40 at level_start; the harness gives it the RPV
+ * rpv[i] = H_RPV_FIRST + i. */
 static void realm_create(struct harness *h, struct h_realm *r, int level_start,
 			 enum rmi_hash_algo algo)
 {
-	unsigned int lookup_bits = 9 * (unsigned int)(3 - level_start) + 21;
-	struct rmi_realm_params *p;
-
-	memset(r, 0, sizeof(*r));
-	r->s2sz = S2SZ;
-	r->params = h_alloc(h);
-	p = h_ns(h, r->params);
-	h_realm_params(p, S2SZ, algo);
-	for (unsigned int i = 0; i < RMI_RPV_SIZE; i++)
-		p->rpv[i] = (uint8_t)(0xC0 + i);
-	p->vmid = 7;
-	p->rtt_level_start = level_start;
-	p->rtt_num_start = S2SZ > lookup_bits ? 1U << (S2SZ - lookup_bits) : 1;
-	r->level_start = level_start;
-	r->num_root = (unsigned int)p->rtt_num_start;
-	r->rtt_base = h_alloc_n(h, r->num_root, r->num_root * RMI_GRANULE_SIZE);
-	for (unsigned int i = 0; i < r->num_root; i++)
-		assert_rmi(h_call(h, RMI_GRANULE_DELEGATE,
-				  r->rtt_base + i * RMI_GRANULE_SIZE, 0, 0, 0, 0),
-			   RMI_SUCCESS, 0);
-	p->rtt_base = r->rtt_base;
-	r->rd = h_delegated(h);
-	assert_rmi(h_call(h, RMI_REALM_CREATE, r->rd, r->params, 0, 0, 0),
-		   RMI_SUCCESS, 0);
+	h_realm_create_at(h, r, S2SZ, level_start, algo);
 }
 
 /* A NEW realm the test populates, then fx_start(). */
@@ -656,7 +634,7 @@ static void assert_config(struct fx *f, uint64_t ipa, uint8_t fill, uint8_t hash
 		if (i < 9)
 			continue;
 		if (i >= 0x200 && i < 0x240)
-			assert_int_equal(p[i], 0xC0 + i - 0x200);	/* rpv */
+			assert_int_equal(p[i], H_RPV_FIRST + i - 0x200);	/* rpv */
 		else
 			assert_int_equal(p[i], fill);
 	}
