@@ -602,6 +602,11 @@ static void test_run_full(void **state)
 	assert_int_equal(s->uart_bytes, 4);
 	assert_int_equal(s->mmio_unknown_reads, 1);
 	assert_true(s->first_uart_ns >= s->first_enter_ns && s->first_enter_ns >= 0);
+	/* The milestones bench/realm-bench reads, in their order. */
+	assert_true(s->built_ns >= 0 && s->built_ns <= s->first_enter_ns);
+	assert_true(s->build_rmi_calls > 0 && s->rmi_calls > s->build_rmi_calls);
+	assert_true(s->last_line_ns >= s->first_uart_ns);
+	assert_true(s->system_off_ns >= s->last_line_ns);
 	host_free(t);
 }
 
@@ -615,6 +620,9 @@ static void test_run_reset(void **state)
 	call(0, PSCI_SYSTEM_RESET_FID, 0, 0, 0);
 	assert_int_equal(host_run(t), VMM_EXIT_RESET);
 	assert_memory_equal(t->out, "r", 1);
+	/* No newline, no SYSTEM_OFF. */
+	assert_int_equal(vmm_stats(t->v)->last_line_ns, -1);
+	assert_int_equal(vmm_stats(t->v)->system_off_ns, -1);
 	assert_int_equal(realm_of_host(t)->state, RMI_REALM_SYSTEM_OFF);
 	host_free(t);
 }

@@ -73,6 +73,7 @@ uint64_t vmm_rmi(struct vmm *v, void *chan, uint64_t out[5], uint32_t fid,
 	uint64_t x[7] = { fid, x1, x2, x3, x4, x5, 0 };
 	int err = v->be.ops->call(chan, x, out);
 
+	__atomic_add_fetch(&v->stats.rmi_calls, 1, __ATOMIC_RELAXED);
 	if (err != 0) {
 		vmm_msg(v, "RMI %s could not be made: %s", rmi_command_name(fid),
 			v->be.ops->error(v->be.ctx, err));
@@ -236,6 +237,9 @@ struct vmm *vmm_new(const struct vmm_config *cfg, const struct vmm_backend *be)
 	clock_gettime(CLOCK_MONOTONIC, &v->t0);
 	v->stats.first_enter_ns = -1;
 	v->stats.first_uart_ns = -1;
+	v->stats.built_ns = -1;
+	v->stats.last_line_ns = -1;
+	v->stats.system_off_ns = -1;
 	pthread_mutex_init(&v->pool_lock, NULL);
 	pthread_mutex_init(&v->lock, NULL);
 	/* run.c waits with timeouts on the monotonic clock. */
@@ -774,6 +778,11 @@ int vmm_build(struct vmm *v, const struct vmm_image *kernel,
 	}
 	ret = build_steps(v, &p);
 	free(p.slot);
+	if (ret == 0) {
+		v->stats.built_ns = vmm_now_ns(v);
+		v->stats.build_rmi_calls = __atomic_load_n(&v->stats.rmi_calls,
+							   __ATOMIC_RELAXED);
+	}
 	return ret;
 }
 

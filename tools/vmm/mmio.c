@@ -57,8 +57,10 @@ static void uart_putc(struct vmm *v, uint8_t c)
 	if (__atomic_add_fetch(&v->stats.uart_bytes, 1, __ATOMIC_RELAXED) == 1)
 		v->stats.first_uart_ns = vmm_now_ns(v);
 	fputc(c, v->cfg.out);
-	if (c == '\n')
+	if (c == '\n') {
 		fflush(v->cfg.out);
+		v->stats.last_line_ns = vmm_now_ns(v);
+	}
 }
 
 static void uart_write(struct vmm *v, uint64_t off, unsigned int size, uint64_t value)

@@ -271,6 +271,7 @@ static enum action exit_psci(struct vmm_rec *r, const struct rmi_rec_exit *exit,
 	case PSCI_CPU_SUSPEND_64:
 		return CONTINUE;
 	case PSCI_SYSTEM_OFF:
+		r->v->stats.system_off_ns = vmm_now_ns(r->v);
 		run_stop(r->v, VMM_EXIT_OFF);
 		return STOP;
 	case PSCI_SYSTEM_RESET:
@@ -590,6 +591,32 @@ const struct vmm_stats *vmm_stats(const struct vmm *v)
 	return &v->stats;
 }
 
+/* " NAME MS", or " NAME -" for what did not happen. */
+static void print_time(FILE *f, const char *name, int64_t ns)
+{
+	if (ns < 0)
+		fprintf(f, " %s -", name);
+	else
+		fprintf(f, " %s %.3f", name, (double)ns / 1e6);
+}
+
+/* The run's milestones on one line, in the order they happen (what
+ * bench/realm-bench reads). */
+static void print_times(const struct vmm_stats *s, FILE *f)
+{
+	fprintf(f, "rmm-run: times (ms after start):");
+	print_time(f, "built", s->built_ns);
+	fprintf(f, " (%" PRIu64 " RMI calls),", s->build_rmi_calls);
+	print_time(f, "first REC_ENTER", s->first_enter_ns);
+	fputc(',', f);
+	print_time(f, "first UART byte", s->first_uart_ns);
+	fputc(',', f);
+	print_time(f, "last line", s->last_line_ns);
+	fputc(',', f);
+	print_time(f, "SYSTEM_OFF", s->system_off_ns);
+	fprintf(f, "; %" PRIu64 " RMI calls in all\n", s->rmi_calls);
+}
+
 void vmm_print_stats(const struct vmm *v, FILE *f)
 {
 	const struct vmm_stats *s = &v->stats;
@@ -609,4 +636,5 @@ void vmm_print_stats(const struct vmm *v, FILE *f)
 		fprintf(f, "rmm-run: first UART byte %.3f ms after start (%.3f ms after "
 			"the first REC_ENTER)\n", (double)s->first_uart_ns / 1e6,
 			(double)(s->first_uart_ns - s->first_enter_ns) / 1e6);
+	print_times(s, f);
 }

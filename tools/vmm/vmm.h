@@ -169,6 +169,13 @@ struct vmm_stats {
 	uint64_t uart_bytes;
 	int64_t first_enter_ns;		/* from vmm_new(); -1: none */
 	int64_t first_uart_ns;		/* from vmm_new(); -1: none */
+	/* Where the time goes (bench/realm-bench): the build and its RMI
+	 * calls, the realm's last output line, its SYSTEM_OFF. */
+	uint64_t rmi_calls;		/* every RMI call made */
+	uint64_t build_rmi_calls;	/* those of vmm_build() */
+	int64_t built_ns;		/* from vmm_new(); -1: not built */
+	int64_t last_line_ns;		/* the last UART newline; -1: none */
+	int64_t system_off_ns;		/* the SYSTEM_OFF exit; -1: none */
 };
 
 struct vmm;
