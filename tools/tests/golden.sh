@@ -15,21 +15,10 @@ srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
 golden=$srcdir/tools/tests/golden
 rmmctl=$builddir/tools/rmmctl
-pass=0
-fail=0
+. "${top_srcdir:-.}/tools/tests/checks.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-ok() {
-	pass=$((pass + 1))
-	echo "PASS: $1"
-}
-
-not_ok() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-}
 
 # replay NAME SCRIPT EXPECTED ARGS...: output must equal EXPECTED, exit 0.
 replay() {

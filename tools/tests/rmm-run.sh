@@ -15,8 +15,7 @@ builddir=${top_builddir:-.}
 rmm_run=$builddir/tools/rmm-run
 daemon=$builddir/daemon/rmmemu
 realms=$builddir/realms
-pass=0
-fail=0
+. "${top_srcdir:-.}/tools/tests/checks.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rmm-run.XXXXXX") || exit 99
 daemon_pid=
@@ -25,16 +24,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-
-ok() {
-	pass=$((pass + 1))
-	echo "PASS: $1"
-}
-
-not_ok() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-}
 
 # expect NAME STATUS PATTERN CMD...: exit status and a line of output
 # (stdout and stderr) matching the extended regular expression PATTERN.
