@@ -5,13 +5,18 @@
  * load and a store there must each take a synchronous external abort that
  * the RMM injects without a REC exit (rmi-1.0.md 9.3, 9.5): the exception
  * hook checks ESR_EL1 (EC 0x25, FSC 0x10, WnR) and FAR_EL1 and skips the
- * instruction. Back in RAM the pages are usable again.
+ * instruction. Back in RAM the pages are usable again. First of all, a page
+ * of RAM the image does not cover is written and read back: rmm-run (by
+ * default) populates such RAM at the realm's first access to it, after a
+ * REC exit for the unassigned page (rmi-1.0.md 9.3).
  *
  * From the host it needs RIPAS changes accepted and applied (rmm-run
  * without --reject-ripas); a host that refuses them makes it fail.
  */
 #include "realm.h"
 
+/* 1.5 MiB into RAM: past every payload's image, inside the smallest RAM. */
+#define UNTOUCHED_RAM	0x40180000UL
 #define AREA_PAGES	4
 #define AREA_SIZE	(AREA_PAGES * REALM_PAGE)
 
@@ -95,6 +100,8 @@ int main(uint64_t dtb)
 
 	(void)dtb;
 	printf("ripas: pages [0x%lx, 0x%lx)\n", base, base + AREA_SIZE);
+	store_byte(UNTOUCHED_RAM + 8, 0x33);
+	check_eq("untouched_ram_usable", load_byte(UNTOUCHED_RAM + 8), 0x33);
 	check_state(base, RSI_RAM, "ipa_state_get_ram");
 	store_byte(probe, 0x11);
 	check_eq("ram_usable", load_byte(probe), 0x11);

@@ -51,13 +51,19 @@ static const char usage_text[] =
 "                        protected half)\n"
 "  --reject-ripas        answer every RIPAS change request with a reject,\n"
 "                        changing nothing\n"
+"  --populate WHEN       when RAM outside the images gets its DATA granules\n"
+"                        (DATA_CREATE_UNKNOWN; the RIM is the same either\n"
+"                        way): touch (default), the 2 MiB around a page at\n"
+"                        the realm's first access to it; all, before the\n"
+"                        realm runs\n"
 "  --socket PATH         use the rmmemu daemon at PATH instead of an RMM in\n"
 "                        this process; the daemon runs the realm with its own\n"
 "                        executor\n"
 "  --timeout SECONDS     stop the realm after that long (exit status 5)\n"
 "  --stats               at exit print the REC exits by reason, the MMIO\n"
-"                        accesses, the time to the first UART byte and when\n"
-"                        the build ended, the realm first ran, wrote its\n"
+"                        accesses, the RAM populated on first touch, the\n"
+"                        time to the first UART byte and when the build\n"
+"                        ended, the realm first ran, wrote its\n"
 "                        first byte and last line and called SYSTEM_OFF\n"
 "  --trace               print every REC exit\n"
 "  --log-level LEVEL     log level of the in-process RMM: error, warn\n"
@@ -66,11 +72,13 @@ static const char usage_text[] =
 "\n"
 "The realm's machine (devices at their address with the top IPA bit set,\n"
 "the unprotected alias 2^(s2sz - 1)):\n"
+"  0x08000000  GICv3 distributor, with the KVM executor (its vGIC)\n"
+"  0x080a0000  GICv3 redistributors, 128 KiB each, REC 0 first\n"
 "  0x09000000  UART (PL011 registers): writes to DR (+0x00) are output, FR\n"
 "              (+0x18) reads as never full\n"
 "  0x0a000000  scratch: 4 KiB that return what was written (1, 2, 4 or 8\n"
 "              bytes at a time)\n"
-"  0x40000000  RAM, all of it populated before the realm runs\n"
+"  0x40000000  RAM (see --populate)\n"
 "Other unprotected addresses read as 0 and ignore writes. A host call is\n"
 "answered with the realm's registers, x0 set to 0. rmm-run's own messages,\n"
 "the RIM among them, go to standard error.\n"
@@ -159,7 +167,7 @@ static int parse_seconds(const char *s, unsigned int *ms)
 enum {
 	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
 	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
-	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL,
+	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL, OPT_POPULATE,
 };
 
 static const struct option long_options[] = {
@@ -173,6 +181,7 @@ static const struct option long_options[] = {
 	{ "hash", required_argument, NULL, OPT_HASH },
 	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
 	{ "reject-ripas", no_argument, NULL, OPT_REJECT_RIPAS },
+	{ "populate", required_argument, NULL, OPT_POPULATE },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -219,6 +228,14 @@ static int parse_option(struct options *o, int opt, const char *arg)
 			return usage_error("bad IPA width '%s' (32 to 48)", arg);
 		return -1;
 	case OPT_REJECT_RIPAS: o->cfg.reject_ripas = true; return -1;
+	case OPT_POPULATE:
+		if (strcmp(arg, "all") == 0)
+			o->cfg.populate_all = true;
+		else if (strcmp(arg, "touch") == 0)
+			o->cfg.populate_all = false;
+		else
+			return usage_error("bad --populate '%s' (touch, all)", arg);
+		return -1;
 	case OPT_SOCKET: o->socket = arg; return -1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
@@ -353,9 +370,11 @@ static void print_layout(const struct vmm_config *cfg, const struct vmm_layout *
 		l->rtt_level_start, l->rtt_num_start, cfg->num_recs,
 		cfg->num_recs == 1 ? "" : "s",
 		cfg->hash_algo == RMI_HASH_SHA_512 ? "SHA-512" : "SHA-256");
-	fprintf(stderr, "rmm-run: entry 0x%" PRIx64 "; %" PRIu64 " image pages (%s), %"
-		PRIu64 " pages DATA_CREATE_UNKNOWN\n", l->entry, l->image_pages,
-		cfg->measure ? "measured" : "contents not measured", l->unknown_pages);
+	fprintf(stderr, "rmm-run: entry 0x%" PRIx64 "; %" PRIu64 " image pages (%s), %s\n",
+		l->entry, l->image_pages,
+		cfg->measure ? "measured" : "contents not measured",
+		cfg->populate_all ? "the rest of RAM populated" :
+				    "the rest of RAM populated on first touch");
 	if (l->dtb != 0)
 		fprintf(stderr, "rmm-run: dtb at 0x%" PRIx64 " (%" PRIu64 " bytes)\n",
 			l->dtb, l->dtb_size);

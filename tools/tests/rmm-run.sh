@@ -201,6 +201,8 @@ payload() {
 }
 
 if [ -f "$realms/hello.elf" ]; then
+	expect "--populate with a bad value" 2 "bad --populate 'never'" \
+		"$rmm_run" --populate never "$realms/hello.elf"
 	expect "--load-addr with an ELF image" 2 "--load-addr is for flat images" \
 		"$rmm_run" --load-addr 0x40000000 "$realms/hello.elf"
 	payload hello "^hello from realm"
@@ -209,6 +211,10 @@ if [ -f "$realms/hello.elf" ]; then
 	payload ripas "^ripas: [0-9]+ passed, 0 failed"
 	payload mmio "^mmio: [0-9]+ passed, 0 failed"
 	payload exit-storm "^PASS exit_storm_last_value"
+	payload vtimer "^vtimer: [0-9]+ passed, 0 failed"
+	# RAM past the image comes at the first touch, or before the run.
+	payload ripas "^rmm-run: RAM: 1 first touches populated [0-9]+ pages" --stats
+	payload ripas "^rmm-run: RAM: 0 first touches populated" --stats --populate all
 else
 	echo "SKIP: realm payloads (not built: no aarch64-linux-gnu-gcc at configure time)"
 fi

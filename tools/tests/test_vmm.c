@@ -192,6 +192,8 @@ static struct host *host_new(unsigned int recs)
 	vmm_config_default(&t->cfg);
 	t->cfg.ram_size = RAM_SIZE;
 	t->cfg.num_recs = recs;
+	/* Most tests want all RAM there; test_run_ram_fault the default. */
+	t->cfg.populate_all = true;
 	t->cfg.out = open_memstream(&t->out, &t->out_len);
 	t->cfg.log = open_memstream(&t->log, &t->log_len);
 	assert_non_null(t->cfg.out);
@@ -705,6 +707,39 @@ static void test_run_abort_outside_ram(void **state)
 	host_free(t);
 }
 
+/*
+ * Populated on first touch (the default): only the image before the run;
+ * an abort at an unpopulated RAM page populates its 2 MiB chunk and the
+ * realm goes on; a second abort of the same REC at a page populated for it
+ * ends the run.
+ */
+static void test_run_ram_fault(void **state)
+{
+	struct host *t = host_new(1);
+	uint64_t esr = 0x24ULL << 26 | 0x07, page = RAM_BASE + 0x234000;
+	const struct vmm_layout *l;
+
+	(void)state;
+	t->cfg.populate_all = false;
+	assert_int_equal(host_build(t, false), 0);
+	l = vmm_layout(t->v);
+	assert_int_equal(l->image_pages, 2);
+	assert_int_equal(l->unknown_pages, 0);
+	assert_entry(t, RAM_BASE + 0x2000, RMI_UNASSIGNED, 0, RMI_RAM);
+	by(0, sx_push(REC_EVENT_DATA_ABORT, esr, page + 0x18, page + 0x18, 0));
+	by(0, sx_push(REC_EVENT_DATA_ABORT, esr, page + 0x18, page + 0x18, 0));
+	assert_int_equal(host_run(t), VMM_EXIT_ERROR);
+	/* The second 2 MiB of RAM, all of it, and nothing else. */
+	assert_int_equal(l->unknown_pages, 512);
+	assert_int_equal(vmm_stats(t->v)->ram_faults, 1);
+	assert_entry(t, RAM_BASE + 0x200000, RMI_ASSIGNED, l->data_base + 0x200000, RMI_RAM);
+	assert_entry(t, page, RMI_ASSIGNED, l->data_base + 0x234000, RMI_RAM);
+	assert_entry(t, RAM_BASE + 0x3FF000, RMI_ASSIGNED, l->data_base + 0x3FF000, RMI_RAM);
+	assert_entry(t, RAM_BASE + 0x1FF000, RMI_UNASSIGNED, 0, RMI_RAM);
+	assert_log(t, "a populated RAM page the realm still cannot access");
+	host_free(t);
+}
+
 static void test_run_reject_ripas(void **state)
 {
 	struct host *t = host_new(1);
@@ -893,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_kick_running),
 		cmocka_unit_test(test_run_all_off),
 		cmocka_unit_test(test_run_abort_outside_ram),
+		cmocka_unit_test(test_run_ram_fault),
 		cmocka_unit_test(test_run_reject_ripas),
 		cmocka_unit_test(test_run_no_syndrome),
 		cmocka_unit_test(test_run_serror),

@@ -7,8 +7,11 @@
  * of every image page (RTTs created on demand), DATA_CREATE_UNKNOWN of the
  * rest of RAM, REC_CREATE in index order, REALM_ACTIVATE.
  *
- * All RAM is populated before the realm runs, so a stage-2 abort at a
- * protected IPA is the realm's bug, not a page to fault in. DATA granules
+ * The image pages are populated before the realm runs; the rest of RAM
+ * too with cfg.populate_all, else on first touch (vmm_ram_fault): a
+ * stage-2 abort at an unpopulated RAM IPA populates the chunk around it
+ * and the realm retries the access. Either way the RIM is the same
+ * (DATA_CREATE_UNKNOWN measures nothing). DATA granules
  * are one run of host PAs in IPA order (data_base + ipa - ram_base, with
  * data_base congruent to ram_base modulo 1 GiB): an executor maps RAM with
  * few memslots and the RTT entries could be folded into blocks.
@@ -241,6 +244,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, const struct vmm_backend *be)
 	v->stats.last_line_ns = -1;
 	v->stats.system_off_ns = -1;
 	pthread_mutex_init(&v->pool_lock, NULL);
+	pthread_mutex_init(&v->populate_lock, NULL);
 	pthread_mutex_init(&v->lock, NULL);
 	/* run.c waits with timeouts on the monotonic clock. */
 	pthread_condattr_init(&attr);
@@ -248,6 +252,12 @@ struct vmm *vmm_new(const struct vmm_config *cfg, const struct vmm_backend *be)
 	pthread_cond_init(&v->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	vmm_mmio_init(&v->mmio);
+	v->populated = calloc(cfg->ram_size / GRANULE, 1);
+	if (v->populated == NULL) {
+		vmm_msg(v, "out of memory");
+		vmm_free(v);
+		return NULL;
+	}
 	if (be->ops->channel_open(be->ctx, &v->chan) != 0) {
 		vmm_msg(v, "cannot open a channel to the RMM");
 		v->chan = NULL;
@@ -265,10 +275,12 @@ void vmm_free(struct vmm *v)
 		v->be.ops->channel_close(v->be.ctx, v->chan);
 	hostmem_destroy(&v->mem);
 	free(v->pool_free);
+	free(v->populated);
 	vmm_mmio_fini(&v->mmio);
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
 	pthread_mutex_destroy(&v->pool_lock);
+	pthread_mutex_destroy(&v->populate_lock);
 	free(v);
 }
 
@@ -626,29 +638,29 @@ static int init_ripas(struct vmm *v)
 
 /* DATA_CREATE (image pages, from staging) or DATA_CREATE_UNKNOWN of one RAM
  * page; on (ERROR_RTT, L) the RTTs down to level 3 and one retry. */
-static int data_create(struct vmm *v, uint64_t ipa, const uint32_t *slot)
+static int data_create(struct vmm *v, void *chan, uint64_t ipa, const uint32_t *slot)
 {
 	uint64_t page = (ipa - v->cfg.ram_base) / GRANULE;
 	uint64_t data = v->layout.data_base + page * GRANULE;
-	bool image = slot[page] != 0;
+	bool image = slot != NULL && slot[page] != 0;
 	uint32_t fid = image ? RMI_DATA_CREATE : RMI_DATA_CREATE_UNKNOWN;
 	uint64_t src = image ? v->staging_base + (slot[page] - 1ULL) * GRANULE : 0;
 	uint64_t flags = v->cfg.measure ? RMI_MEASURE_CONTENT : RMI_NO_MEASURE_CONTENT;
 	uint64_t out[5], x0;
 
-	x0 = vmm_rmi(v, v->chan, out, RMI_GRANULE_DELEGATE, data, 0, 0, 0, 0);
+	x0 = vmm_rmi(v, chan, out, RMI_GRANULE_DELEGATE, data, 0, 0, 0, 0);
 	if (x0 != RMI_SUCCESS) {
 		vmm_rmi_failed(v, RMI_GRANULE_DELEGATE, x0, "delegating a DATA granule");
 		return -1;
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
-		x0 = image ? vmm_rmi(v, v->chan, out, fid, v->layout.rd, data, ipa, src, flags) :
-			     vmm_rmi(v, v->chan, out, fid, v->layout.rd, data, ipa, 0, 0);
+		x0 = image ? vmm_rmi(v, chan, out, fid, v->layout.rd, data, ipa, src, flags) :
+			     vmm_rmi(v, chan, out, fid, v->layout.rd, data, ipa, 0, 0);
 		if (x0 == RMI_SUCCESS)
 			return 0;
 		if (RMI_RETURN_STATUS(x0) != RMI_ERROR_RTT || x0 == VMM_RMI_LOST ||
 		    RMI_RETURN_INDEX(x0) >= 3 ||
-		    vmm_rtt_create_range(v, v->chan, ipa, (int)RMI_RETURN_INDEX(x0), 3) != 0)
+		    vmm_rtt_create_range(v, chan, ipa, (int)RMI_RETURN_INDEX(x0), 3) != 0)
 			break;
 	}
 	vmm_rmi_failed(v, fid, x0, "populating RAM");
@@ -656,17 +668,20 @@ static int data_create(struct vmm *v, uint64_t ipa, const uint32_t *slot)
 }
 
 /* Image pages first, in IPA order (the RIM sees them in that order), then
- * the rest of RAM, which DATA_CREATE_UNKNOWN does not measure. */
+ * with cfg.populate_all the rest of RAM, which DATA_CREATE_UNKNOWN does not
+ * measure. */
 static int populate(struct vmm *v, const uint32_t *slot)
 {
 	uint64_t pages = v->cfg.ram_size / GRANULE;
+	int passes = v->cfg.populate_all ? 2 : 1;
 
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < passes; pass++) {
 		for (uint64_t i = 0; i < pages; i++) {
 			if ((slot[i] != 0) != (pass == 0))
 				continue;
-			if (data_create(v, v->cfg.ram_base + i * GRANULE, slot) != 0)
+			if (data_create(v, v->chan, v->cfg.ram_base + i * GRANULE, slot) != 0)
 				return -1;
+			v->populated[i] = 1;
 			if (pass == 0)
 				v->layout.image_pages++;
 			else
@@ -674,6 +689,53 @@ static int populate(struct vmm *v, const uint32_t *slot)
 		}
 	}
 	return 0;
+}
+
+/* DATA_CREATE_UNKNOWN of the pages of [base, top) not populated yet,
+ * under populate_lock. */
+static int populate_range(struct vmm_rec *r, uint64_t base, uint64_t top)
+{
+	struct vmm *v = r->v;
+
+	for (uint64_t ipa = base; ipa < top; ipa += GRANULE) {
+		uint64_t page = (ipa - v->cfg.ram_base) / GRANULE;
+
+		if (v->populated[page])
+			continue;
+		if (data_create(v, r->chan, ipa, NULL) != 0)
+			return -1;
+		v->populated[page] = 1;
+		__atomic_add_fetch(&v->layout.unknown_pages, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+int vmm_ram_fault(struct vmm_rec *r, uint64_t ipa)
+{
+	struct vmm *v = r->v;
+	uint64_t base = v->cfg.ram_base, top = base + v->cfg.ram_size;
+	uint64_t page, lo, hi;
+	int ret = 1;
+
+	if (ipa < base || ipa >= top)
+		return 0;
+	page = (ipa - base) / GRANULE;
+	lo = align_down(ipa, VMM_RAM_FAULT_CHUNK);
+	hi = lo + VMM_RAM_FAULT_CHUNK;
+	lo = lo < base ? base : lo;
+	hi = hi > top ? top : hi;
+	pthread_mutex_lock(&v->populate_lock);
+	if (!v->populated[page]) {
+		ret = populate_range(r, lo, hi) == 0 ? 1 : -1;
+		__atomic_add_fetch(&v->stats.ram_faults, 1, __ATOMIC_RELAXED);
+	} else if (r->last_fault == align_down(ipa, GRANULE) + 1) {
+		/* Populated, and this REC faulted here before: another REC's
+		 * population it had not seen would not fault twice. */
+		ret = 0;
+	}
+	pthread_mutex_unlock(&v->populate_lock);
+	r->last_fault = ret == 1 ? align_down(ipa, GRANULE) + 1 : 0;
+	return ret;
 }
 
 /* RmiRecMpidr of REC index i (rmi-1.0.md 5.4), KVM's default vCPU MPIDR. */

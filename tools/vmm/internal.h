@@ -42,6 +42,7 @@ struct vmm_rec {
 	bool on;
 	unsigned int on_gen;
 	unsigned int gen_at_enter;	/* on_gen when the last REC_ENTER began */
+	uint64_t last_fault;		/* IPA of its last RAM fault, + 1; 0: none */
 	bool done;
 };
 
@@ -62,6 +63,12 @@ struct vmm {
 	uint64_t *pool_free;		/* granules given back */
 	unsigned int pool_nfree, pool_cap;
 	pthread_mutex_t pool_lock;
+
+	/* RAM pages with a DATA granule (one byte a page), under
+	 * populate_lock: all of them with cfg.populate_all, else the image
+	 * pages and those populated on first touch (vmm_ram_fault). */
+	uint8_t *populated;
+	pthread_mutex_t populate_lock;
 
 	struct vmm_rec rec[VMM_MAX_RECS];
 	struct vmm_mmio mmio;
@@ -99,6 +106,16 @@ uint64_t vmm_level_size(int level);
 int vmm_rtt_create_range(struct vmm *v, void *chan, uint64_t ipa, int from, int to);
 /* The shallowest level whose entry at ipa lies in [ipa, top). */
 int vmm_fit_level(uint64_t ipa, uint64_t top);
+
+/*
+ * A stage-2 abort of a REC at the protected IPA ipa: populates the RAM
+ * around it on first touch (DATA_CREATE_UNKNOWN of the RAM_FAULT_CHUNK
+ * around ipa that is not populated yet). Returns 1 when the realm can
+ * retry the access, 0 when ipa is outside RAM or its page was populated
+ * and the same REC faults on it again (the realm cannot go on there: its
+ * RIPAS is DESTROYED), -1 on an RMI failure (reported).
+ */
+int vmm_ram_fault(struct vmm_rec *r, uint64_t ipa);
 
 /* MMIO (mmio.c), addr without the unprotected bit. */
 void vmm_mmio_init(struct vmm_mmio *m);

@@ -108,9 +108,16 @@ static enum action sync_data_abort(struct vmm_rec *r, const struct rmi_rec_exit 
 	unsigned int size = 1U << ESR_SAS(exit->esr);
 
 	if (!(ipa & v->unprot)) {
-		vmm_msg(v, "REC %u: stage-2 abort at the protected IPA 0x%" PRIx64
-			" (ESR 0x%" PRIx64 "): all RAM is populated, so the realm "
-			"accessed memory outside RAM", r->index, ipa, exit->esr);
+		int ret = vmm_ram_fault(r, ipa);
+
+		if (ret == 1)
+			return CONTINUE;	/* populated: the realm retries */
+		if (ret == 0)
+			vmm_msg(v, "REC %u: stage-2 abort at the protected IPA 0x%" PRIx64
+				" (ESR 0x%" PRIx64 "): %s", r->index, ipa, exit->esr,
+				ipa >= v->cfg.ram_base && ipa - v->cfg.ram_base < v->cfg.ram_size ?
+				"a populated RAM page the realm still cannot access "
+				"(its RIPAS is DESTROYED)" : "outside RAM");
 		return fatal(r);
 	}
 	if (!(exit->esr & ESR_ISV)) {
@@ -630,6 +637,8 @@ void vmm_print_stats(const struct vmm *v, FILE *f)
 	fprintf(f, ")\nrmm-run: MMIO: %" PRIu64 " emulated, %" PRIu64 " UART bytes, %"
 		PRIu64 " reads and %" PRIu64 " writes at no device\n", s->mmio,
 		s->uart_bytes, s->mmio_unknown_reads, s->mmio_unknown_writes);
+	fprintf(f, "rmm-run: RAM: %" PRIu64 " first touches populated %" PRIu64
+		" pages\n", s->ram_faults, v->layout.unknown_pages);
 	if (s->first_uart_ns < 0)
 		fprintf(f, "rmm-run: no UART output\n");
 	else

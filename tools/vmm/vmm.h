@@ -16,9 +16,10 @@
  *               written, the PrimeCell ID registers read as a PL011's
  *   0x0a000000  scratch: 4 KiB of byte-addressed little-endian storage; an
  *               access of 1, 2, 4 or 8 bytes writes or reads those bytes
- *   0x40000000  RAM (VMM_RAM_BASE), all of it populated before the realm
- *               runs: image pages with DATA_CREATE, the rest with
- *               DATA_CREATE_UNKNOWN
+ *   0x40000000  RAM (VMM_RAM_BASE): image pages populated with DATA_CREATE
+ *               before the realm runs, the rest with DATA_CREATE_UNKNOWN,
+ *               before too with populate_all, else on first touch, in
+ *               chunks of VMM_RAM_FAULT_CHUNK
  *
  * Any other unprotected IPA reads as 0 and ignores writes (both counted).
  */
@@ -39,6 +40,10 @@ struct rmm;
 #define VMM_UART_BASE		0x09000000ULL
 #define VMM_SCRATCH_BASE	0x0a000000ULL
 #define VMM_DEVICE_SIZE		0x1000ULL
+/* RAM populated at a first touch: the aligned 2 MiB around it, an RTT
+ * level-2 block's worth, so a realm that walks its RAM faults once per
+ * 512 pages. */
+#define VMM_RAM_FAULT_CHUNK	(2ULL << 20)
 #define VMM_MAX_RECS		64
 #define VMM_MAX_SEGMENTS	16
 /* The arm64 boot protocol's limit for the device tree. */
@@ -135,6 +140,7 @@ struct vmm_config {
 	unsigned int num_recs;		/* 1..VMM_MAX_RECS */
 	enum rmi_hash_algo hash_algo;
 	bool measure;			/* DATA_CREATE with MEASURE_CONTENT */
+	bool populate_all;		/* all RAM before the run; else on first touch */
 	bool reject_ripas;		/* answer RIPAS changes with a reject */
 	bool trace;			/* every REC exit on log */
 	unsigned int timeout_ms;	/* 0: none */
@@ -167,6 +173,7 @@ struct vmm_stats {
 	uint64_t mmio_unknown_reads;
 	uint64_t mmio_unknown_writes;
 	uint64_t uart_bytes;
+	uint64_t ram_faults;		/* first touches of RAM populated */
 	int64_t first_enter_ns;		/* from vmm_new(); -1: none */
 	int64_t first_uart_ns;		/* from vmm_new(); -1: none */
 	/* Where the time goes (bench/realm-bench): the build and its RMI
