@@ -7,10 +7,15 @@
  * physical) reach the realm through the vGIC with no exit, which is what a
  * realm needs to run; every exit reports CNTV/CNTP CTL and CVAL read from
  * KVM (the counter offsets are 0, so the values are the realm's; a disabled
- * timer's CVAL is the one read last, see timer_read). Not done:
- * the spec's masking of an asserted timer and the IRQ exit without running
- * when a timer output changed (rmi-1.0.md 9.4): KVM delivers the interrupt
- * itself, so the host has nothing to emulate.
+ * timer's CVAL is the one read last, see timer_read). What the host sees
+ * follows rmi-1.0.md 9.4: a run ends with an IRQ exit when an enabled,
+ * unmasked timer expires (its expiry known from the CVAL of the last exit
+ * ends the slice early; a CVAL the realm set since is seen at the next
+ * exit), and a REC_ENTER returns an IRQ exit without running the realm when
+ * a timer output asserted or deasserted since the last exit reported it.
+ * Not done: the masking of an asserted timer for the realm (CNTVMASK):
+ * KVM delivers the timer interrupt itself, so a host's list register for
+ * it changes nothing (see below).
  *
  * List registers: the host's interrupts are handed to the vGIC as lines.
  * At each REC_ENTER, every LR in the pending state whose vINTID is an SPI
@@ -45,6 +50,10 @@
 #define INTID_SPI_LAST		(VGIC_NR_IRQS - 1)
 #define INTID_VTIMER		27
 #define TIMER_CTL_ENABLE	1ULL
+#define TIMER_CTL_IMASK		2ULL
+#define TIMER_CTL_ISTATUS	4ULL
+/* Timer expiries further away than this end no slice early. */
+#define TIMER_HORIZON_S		4
 #define INTID_PTIMER		30
 
 static int gic_attr(struct kvm_realm *kr, uint32_t group, uint64_t attr,
@@ -231,5 +240,89 @@ int kvm_gic_exit(struct kvm_vcpu *v, struct rmi_rec_exit *exit)
 				 &exit->cntp_ctl, &v->cntp_cval);
 	exit->cntv_cval = v->cntv_cval;
 	exit->cntp_cval = v->cntp_cval;
+	v->cntv_ctl = exit->cntv_ctl;
+	v->cntp_ctl = exit->cntp_ctl;
+	v->timers_read = err == 0;
 	return err;
+}
+
+/*
+ * The realm's counter: with offset 0 (kvm.c) its virtual and physical
+ * counters are the physical counter, which this host's EL0 reads as its
+ * virtual counter (the host's CNTVOFF_EL2 is 0).
+ */
+static uint64_t counter_now(void)
+{
+	uint64_t cnt;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(cnt) : : "memory");
+	return cnt;
+}
+
+static uint64_t counter_freq(void)
+{
+	uint64_t freq;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	return freq;
+}
+
+/* spec: a timer's output is asserted when ENABLE and ISTATUS are set and
+ * IMASK is clear (rmi-1.0.md 9.4). */
+static bool timer_asserted(uint64_t ctl)
+{
+	return (ctl & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK | TIMER_CTL_ISTATUS)) ==
+	       (TIMER_CTL_ENABLE | TIMER_CTL_ISTATUS);
+}
+
+/* Whether a timer with the CTL and CVAL of the last exit asserts at counter
+ * cnt: the realm has not run since, only the counter moved. */
+static bool timer_asserts_at(uint64_t ctl, uint64_t cval, uint64_t cnt)
+{
+	return (ctl & TIMER_CTL_ENABLE) && !(ctl & TIMER_CTL_IMASK) && cnt >= cval;
+}
+
+/* Without the counter offset at 0 the realm's counter is not this host's. */
+static bool timers_known(const struct kvm_vcpu *v)
+{
+	return v->timers_read && v->kr->ex->counter_offset;
+}
+
+bool kvm_timer_changed(struct kvm_vcpu *v)
+{
+	uint64_t cnt;
+
+	if (!timers_known(v))
+		return false;
+	cnt = counter_now();
+	return timer_asserts_at(v->cntv_ctl, v->cntv_cval, cnt) != timer_asserted(v->cntv_ctl) ||
+	       timer_asserts_at(v->cntp_ctl, v->cntp_cval, cnt) != timer_asserted(v->cntp_ctl);
+}
+
+/* ns from now until counter value cval, rounded up; UINT64_MAX when it is
+ * past the horizon or when the timer cannot assert. */
+static uint64_t timer_ns_until(uint64_t ctl, uint64_t cval, uint64_t cnt, uint64_t freq)
+{
+	unsigned __int128 ns;
+
+	if (!(ctl & TIMER_CTL_ENABLE) || (ctl & TIMER_CTL_IMASK) || cnt >= cval ||
+	    freq == 0 || cval - cnt > TIMER_HORIZON_S * freq)
+		return UINT64_MAX;
+	ns = ((unsigned __int128)(cval - cnt) * 1000000000U + freq - 1) / freq;
+	return (uint64_t)ns;
+}
+
+uint64_t kvm_timer_deadline_ns(struct kvm_vcpu *v)
+{
+	uint64_t cnt, freq, now, v_ns, p_ns, first;
+
+	if (!timers_known(v))
+		return UINT64_MAX;
+	now = kvm_now_ns();
+	cnt = counter_now();
+	freq = counter_freq();
+	v_ns = timer_ns_until(v->cntv_ctl, v->cntv_cval, cnt, freq);
+	p_ns = timer_ns_until(v->cntp_ctl, v->cntp_cval, cnt, freq);
+	first = v_ns < p_ns ? v_ns : p_ns;
+	return first == UINT64_MAX ? UINT64_MAX : now + first;
 }

@@ -132,6 +132,8 @@ struct kvm_vcpu {
 	uint16_t ppi_raised;		/* PPIs 16..31 raised for LRs */
 	unsigned int spis_owned;	/* SPI lines it raised (kr->spi_owner) */
 	uint64_t cntv_cval, cntp_cval;	/* last read */
+	uint64_t cntv_ctl, cntp_ctl;	/* as the last exit reported them */
+	bool timers_read;		/* an exit reported them */
 };
 
 /* kvm.c */
@@ -176,7 +178,7 @@ int kvm_run_immediate(struct kvm_vcpu *v);
 int kvm_run_init(void);
 void kvm_exec_kick(void *ctx, struct rec *rec);
 /* The end of the slice of a REC_ENTER of this thread starting now. */
-int kvm_slice_start(unsigned int slice_us, uint64_t *deadline_ns);
+int kvm_slice_start(unsigned int slice_us, uint64_t until_ns, uint64_t *deadline_ns);
 /* The signal mask of KVM_RUN for this thread, given to the vCPU. */
 int kvm_vcpu_sigmask(struct kvm_vcpu *v);
 /* The signals that interrupted KVM_RUN, or wait for the next one. */
@@ -196,5 +198,11 @@ int kvm_gic_create(struct kvm_realm *kr);
 int kvm_gic_init(struct kvm_realm *kr);
 void kvm_gic_enter(struct kvm_vcpu *v, const struct rmi_rec_enter *enter);
 int kvm_gic_exit(struct kvm_vcpu *v, struct rmi_rec_exit *exit);
+/* rmi-1.0.md 9.4 at REC entry: whether a timer output asserted or
+ * deasserted since the last exit reported it. */
+bool kvm_timer_changed(struct kvm_vcpu *v);
+/* When the first enabled, unmasked timer asserts, on kvm_now_ns()'s clock;
+ * UINT64_MAX: none within seconds. */
+uint64_t kvm_timer_deadline_ns(struct kvm_vcpu *v);
 
 #endif /* RMMEMU_EXECUTOR_KVM_INTERNAL_H */

@@ -21,7 +21,8 @@
  *                      PC at the access.
  *   KVM_EXIT_HYPERCALL SMC (x0 from the exit, x1..x10 and PC read back) or
  *                      HVC (reported to the core, which raises UNDEFINED).
- *   EINTR              IRQ after a kick or at the end of the slice.
+ *   EINTR              IRQ after a kick or at the end of the slice (or
+ *                      when a realm timer expires, kvm-gic.c).
  * An abort at an IPA a memslot covers once the memslots are in sync is stale
  * (the host mapped it meanwhile): the access is re-executed, no event.
  */
@@ -284,10 +285,16 @@ int kvm_exec_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
 	}
 	if (enter != NULL) {
 		ret = kvm_slice_start(__atomic_load_n(&ex->slice_us, __ATOMIC_RELAXED),
-				      &v->deadline_ns);
+				      kvm_timer_deadline_ns(v), &v->deadline_ns);
 		if (ret != 0)
 			return ret;
 		kvm_gic_enter(v, enter);
+		/* spec: a timer output that changed since the last exit is
+		 * the host's first (rmi-1.0.md 9.4). */
+		if (kvm_timer_changed(v)) {
+			event_irq(ev);
+			return kvm_gic_exit(v, exit);
+		}
 	}
 	do {
 		ret = run_step(v, ev);

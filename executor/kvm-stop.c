@@ -122,12 +122,13 @@ static struct kvm_thread *thread_state(void)
 }
 
 /*
- * The end of the slice of a REC_ENTER starting now. The thread's timer is
- * re-armed only when it is not pending or would fire too late, so that a
+ * The end of the slice of a REC_ENTER starting now: slice_us from now, or
+ * until_ns if that comes first (a realm timer's expiry). The thread's timer
+ * is re-armed only when it is not pending or would fire too late, so that a
  * stream of short REC_ENTERs costs no timer call: a slice ends at most
  * slice_us after its REC_ENTER began, sometimes sooner.
  */
-int kvm_slice_start(unsigned int slice_us, uint64_t *deadline_ns)
+int kvm_slice_start(unsigned int slice_us, uint64_t until_ns, uint64_t *deadline_ns)
 {
 	struct kvm_thread *th = thread_state();
 	uint64_t now = kvm_now_ns(), end = now + (uint64_t)slice_us * 1000ULL;
@@ -135,6 +136,8 @@ int kvm_slice_start(unsigned int slice_us, uint64_t *deadline_ns)
 
 	if (th == NULL)
 		return -ENOMEM;
+	if (until_ns < end)
+		end = until_ns > now ? until_ns : now + 1;
 	if (th->expiry_ns > now && th->expiry_ns <= end) {
 		*deadline_ns = th->expiry_ns;
 		return 0;
@@ -143,8 +146,9 @@ int kvm_slice_start(unsigned int slice_us, uint64_t *deadline_ns)
 		memset(&its, 0, sizeof(its));
 		its.it_value.tv_sec = (time_t)(end / 1000000000ULL);
 		its.it_value.tv_nsec = (long)(end % 1000000000ULL);
-		if (timer_settime(th->timer, TIMER_ABSTIME, &its, NULL) != 0)
-			end = now + (uint64_t)slice_us * 1000ULL;
+		/* It cannot fail with a valid timer and time: then the run
+		 * still ends at the first EINTR after end. */
+		(void)timer_settime(th->timer, TIMER_ABSTIME, &its, NULL);
 	}
 	th->expiry_ns = end;
 	*deadline_ns = end;

@@ -56,6 +56,7 @@ static const char usage_text[] =
 "                        way): touch (default), the 2 MiB around a page at\n"
 "                        the realm's first access to it; all, before the\n"
 "                        realm runs\n"
+"  --save FILE           where the realm's save host call writes (below)\n"
 "  --socket PATH         use the rmmemu daemon at PATH instead of an RMM in\n"
 "                        this process; the daemon runs the realm with its own\n"
 "                        executor\n"
@@ -79,9 +80,14 @@ static const char usage_text[] =
 "  0x0a000000  scratch: 4 KiB that return what was written (1, 2, 4 or 8\n"
 "              bytes at a time)\n"
 "  0x40000000  RAM (see --populate)\n"
+"  0x40000000 + top bit: shared memory, the unprotected alias of RAM (a\n"
+"              host page is mapped at the realm's first access to a page)\n"
 "Other unprotected addresses read as 0 and ignore writes. A host call is\n"
-"answered with the realm's registers, x0 set to 0. rmm-run's own messages,\n"
-"the RIM among them, go to standard error.\n"
+"answered with the realm's registers, x0 set to 0, except immediate 1,\n"
+"save: x0 = the IPA of bytes in shared memory, x1 = their size (up to\n"
+"1 MiB), written to the --save FILE (x0 = 0; 1 when that fails). The\n"
+"attest payload hands its attestation token over this way. rmm-run's own\n"
+"messages, the RIM among them, go to standard error.\n"
 "\n"
 "Exit status:\n"
 "  0  the realm called PSCI SYSTEM_OFF\n"
@@ -167,7 +173,7 @@ static int parse_seconds(const char *s, unsigned int *ms)
 enum {
 	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
 	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
-	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL, OPT_POPULATE,
+	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL, OPT_POPULATE, OPT_SAVE,
 };
 
 static const struct option long_options[] = {
@@ -182,6 +188,7 @@ static const struct option long_options[] = {
 	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
 	{ "reject-ripas", no_argument, NULL, OPT_REJECT_RIPAS },
 	{ "populate", required_argument, NULL, OPT_POPULATE },
+	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -237,6 +244,7 @@ static int parse_option(struct options *o, int opt, const char *arg)
 			return usage_error("bad --populate '%s' (touch, all)", arg);
 		return -1;
 	case OPT_SOCKET: o->socket = arg; return -1;
+	case OPT_SAVE: o->cfg.save_path = arg; return -1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
 			return usage_error("bad timeout '%s' (seconds, more than 0)", arg);

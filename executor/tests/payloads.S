@@ -165,6 +165,24 @@ payload_timers:
 	b	.
 
 /*
+ * The virtual timer x1 ticks ahead, enabled and unmasked (the realm's IRQs
+ * stay masked: nothing is taken): its CVAL stored, another store, then a
+ * spin until the host stops the run.
+ */
+	.global	payload_timer_expiry
+payload_timer_expiry:
+	mmio_base x19
+	mrs	x2, cntvct_el0
+	add	x2, x2, x1
+	msr	cntv_cval_el0, x2
+	mov	x3, #1
+	msr	cntv_ctl_el0, x3
+	isb
+	str	x2, [x19, #0x80]
+	str	xzr, [x19, #0x88]
+	b	.
+
+/*
  * The GIC as a realm driver sets it up (kvm.h's addresses, REC 0's
  * redistributor): distributor on, PPI 27 (virtual timer) and SPI 40 enabled
  * in group 1 for REC 0, the CPU interface open to every priority.

@@ -34,6 +34,7 @@ extern const uint8_t kvm_payload_start[], kvm_payload_end[];
 extern const uint8_t payload_mmio[], payload_mmio_loop[], payload_calls[],
 	payload_load[], payload_load_insn[], payload_load_loop[], payload_hvc[],
 	payload_hvc_insn[], payload_cpu_on[], payload_spin[], payload_timers[],
+	payload_timer_expiry[],
 	payload_vtimer[], payload_spi[];
 
 /* The realm (payloads.S): s2sz 40, code at CODE_IPA, RIPAS RAM over
@@ -609,6 +610,77 @@ static void test_timers(void **state)
 	kt_free(t);
 }
 
+static uint64_t counter(void)
+{
+	uint64_t cnt;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(cnt) : : "memory");
+	return cnt;
+}
+
+static uint64_t ms_ticks(unsigned int ms)
+{
+	uint64_t freq;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	return freq / 1000 * ms;
+}
+
+/* spec: the expiry of an enabled, unmasked timer ends the run with an IRQ
+ * exit that shows it asserted (rmi-1.0.md 9.4), long before the slice. */
+static void test_timer_expiry_exit(void **state)
+{
+	struct kt *t = kt_new(payload_timer_expiry, ms_ticks(300), 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	uint64_t cval, t0, ns;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 3000000);
+	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
+	cval = e->gprs[0];
+	assert_store(t, 0x80, 3, cval);
+	assert_int_equal(e->cntv_ctl, 1);	/* enabled, not expired */
+	assert_rmi(kt_enter(t, 0, RMI_REC_ENTER_EMULATED_MMIO, 0), RMI_SUCCESS, 0);
+	assert_store(t, 0x88, 3, 0);
+	assert_true(counter() < cval);
+	t0 = now_ns();
+	assert_rmi(kt_enter_once(t, 0, RMI_REC_ENTER_EMULATED_MMIO, 0), RMI_SUCCESS, 0);
+	ns = now_ns() - t0;
+	assert_int_equal(e->exit_reason, RMI_EXIT_IRQ);
+	assert_true(counter() >= cval);
+	assert_int_equal(e->cntv_ctl, 5);	/* enabled, ISTATUS */
+	assert_int_equal(e->cntv_cval, cval);
+	assert_true(ns < 2000000000ULL);
+	printf("# timer expiry -> IRQ exit after %.1f ms (slice 3 s)\n", ns / 1e6);
+	kt_free(t);
+}
+
+/* spec: a timer that expired since the last exit reported it makes
+ * REC_ENTER return an IRQ exit without running the realm (rmi-1.0.md 9.4):
+ * the store after the one that exited is not made before it. */
+static void test_timer_changed_entry(void **state)
+{
+	struct kt *t = kt_new(payload_timer_expiry, ms_ticks(200), 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	uint64_t cval;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 3000000);
+	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
+	cval = e->gprs[0];
+	assert_store(t, 0x80, 3, cval);
+	assert_int_equal(e->cntv_ctl, 1);
+	while (counter() < cval)
+		usleep(10000);
+	assert_rmi(kt_enter_once(t, 0, RMI_REC_ENTER_EMULATED_MMIO, 0), RMI_SUCCESS, 0);
+	assert_int_equal(e->exit_reason, RMI_EXIT_IRQ);
+	assert_int_equal(e->cntv_ctl, 5);
+	/* Reported asserted now: the next REC_ENTER runs the realm. */
+	assert_rmi(kt_enter_once(t, 0, 0, 0), RMI_SUCCESS, 0);
+	assert_store(t, 0x88, 3, 0);
+	kt_free(t);
+}
+
 /* The virtual timer interrupt reaches the realm through the vGIC. */
 static void test_vtimer(void **state)
 {
@@ -873,6 +945,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_timer_expiry_exit),
+		cmocka_unit_test(test_timer_changed_entry),
 		cmocka_unit_test(test_vtimer),
 		cmocka_unit_test(test_lr_spi),
 		cmocka_unit_test(test_round_trip),

@@ -31,6 +31,7 @@
 #include "rmmemu/log.h"
 #include "rmmemu/measure.h"
 #include "rmmemu/realm.h"
+#include "tools/vmm/internal.h"
 #include "tools/vmm/vmm.h"
 
 #define RAM_BASE	VMM_RAM_BASE
@@ -740,6 +741,66 @@ static void test_run_ram_fault(void **state)
 	host_free(t);
 }
 
+/* The shared page of test_run_shared_save, as the realm writes it. */
+#define SHARED		((RAM_BASE + 0x300000) | UNPROT)
+
+static void hook_realm_writes_shared(struct sx *s, struct rec *rec)
+{
+	struct vmm *v = hook_host->v;
+	uint64_t out[5];
+
+	(void)s;
+	(void)rec;
+	assert_int_equal(rmi(hook_host, RMI_RTT_READ_ENTRY, v->layout.rd, SHARED, 3, out),
+			 RMI_SUCCESS);
+	assert_int_equal(out[2], RMI_ASSIGNED);
+	memcpy((uint8_t *)vmm_host_ptr(v, out[3] & ~0xFFFULL) + 0x10, "token", 5);
+}
+
+/*
+ * Shared memory and the save host call: a save of memory never shared
+ * fails; the realm's first access to the unprotected alias of RAM maps a
+ * host page there (no emulation: the access is retried); then the save
+ * writes what the realm put there to cfg.save_path.
+ */
+static void test_run_shared_save(void **state)
+{
+	struct host *t = host_new(1);
+	char path[] = "/tmp/rmm-run-save-XXXXXX", got[8] = { 0 };
+	uint64_t hc[32] = { VMM_HOST_CALL_SAVE, SHARED + 0x10, 5 };
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	t->cfg.save_path = path;
+	/* Two host-call structures: the answer overwrites the first's x0. */
+	memcpy(t->image + 0x1000, hc, sizeof(hc));
+	memcpy(t->image + 0x1100, hc, sizeof(hc));
+	assert_int_equal(host_build(t, false), 0);
+	hook_host = t;
+	call(0, RSI_HOST_CALL, HOST_CALL_IPA, 0, 0);
+	mmio(0, SHARED + 0x10, 2, true, 1, 0, 0x656b6f74);
+	call(0, RSI_HOST_CALL, HOST_CALL_IPA + 0x100, 0, 0)->hook = hook_realm_writes_shared;
+	call(0, PSCI_SYSTEM_OFF_FID, 0, 0, 0);
+	assert_int_equal(host_run(t), VMM_EXIT_OFF);
+	assert_int_equal(sx.seen[1].enter.gprs[0], 1);
+	assert_log(t, "not shared memory the realm wrote");
+	assert_int_equal(sx.seen[2].enter.flags, 0);	/* retried, not emulated */
+	assert_int_equal(sx.seen[3].enter.gprs[0], 0);
+	assert_int_equal(vmm_stats(t->v)->mmio, 0);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, sizeof(got), f), 5);
+	fclose(f);
+	unlink(path);
+	assert_string_equal(got, "token");
+	assert_log(t, "saved 5 bytes");
+	host_free(t);
+}
+
 static void test_run_reject_ripas(void **state)
 {
 	struct host *t = host_new(1);
@@ -929,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_run_all_off),
 		cmocka_unit_test(test_run_abort_outside_ram),
 		cmocka_unit_test(test_run_ram_fault),
+		cmocka_unit_test(test_run_shared_save),
 		cmocka_unit_test(test_run_reject_ripas),
 		cmocka_unit_test(test_run_no_syndrome),
 		cmocka_unit_test(test_run_serror),

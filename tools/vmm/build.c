@@ -31,6 +31,11 @@
 #define SZ_1G		(1ULL << 30)
 /* RTT granules kept for RIPAS changes of the running realm. */
 #define POOL_SPARE_RTTS	256
+/* Host pages the realm may share (vmm_shared_fault): 1 MiB. */
+#define POOL_SHARED	256
+/* RTT_MAP_UNPROTECTED's attributes: MemAttr normal write-back, S2AP
+ * read/write, as Linux gives them (rmi-1.0.md 5.5). */
+#define NS_DESC_ATTRS	0xD8ULL
 
 static uint64_t align_down(uint64_t x, uint64_t a)
 {
@@ -253,7 +258,8 @@ struct vmm *vmm_new(const struct vmm_config *cfg, const struct vmm_backend *be)
 	pthread_condattr_destroy(&attr);
 	vmm_mmio_init(&v->mmio);
 	v->populated = calloc(cfg->ram_size / GRANULE, 1);
-	if (v->populated == NULL) {
+	v->shared = calloc(cfg->ram_size / GRANULE, sizeof(*v->shared));
+	if (v->populated == NULL || v->shared == NULL) {
 		vmm_msg(v, "out of memory");
 		vmm_free(v);
 		return NULL;
@@ -276,6 +282,7 @@ void vmm_free(struct vmm *v)
 	hostmem_destroy(&v->mem);
 	free(v->pool_free);
 	free(v->populated);
+	free(v->shared);
 	vmm_mmio_fini(&v->mmio);
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
@@ -513,7 +520,8 @@ static uint64_t pool_pages(const struct vmm *v)
 	uint64_t ram = v->cfg.ram_size;
 	uint64_t rtts = 16 + 2 + 2 + (ram >> 30) + 2 + (ram >> 21) + POOL_SPARE_RTTS;
 
-	return 3 + rtts + (uint64_t)v->cfg.num_recs * (1 + RMI_REC_AUX_GRANULES + 1);
+	return 3 + rtts + POOL_SHARED +
+	       (uint64_t)v->cfg.num_recs * (1 + RMI_REC_AUX_GRANULES + 1);
 }
 
 static int host_memory(struct vmm *v, uint64_t staging_pages)
@@ -735,6 +743,76 @@ int vmm_ram_fault(struct vmm_rec *r, uint64_t ipa)
 	}
 	pthread_mutex_unlock(&v->populate_lock);
 	r->last_fault = ret == 1 ? align_down(ipa, GRANULE) + 1 : 0;
+	return ret;
+}
+
+/* RTT_MAP_UNPROTECTED of host page pa at ipa, with the RTTs down to
+ * level 3 made on (ERROR_RTT, L) as Linux does (rmi-1.0.md 8.16). */
+static int map_unprotected(struct vmm_rec *r, uint64_t ipa, uint64_t pa)
+{
+	struct vmm *v = r->v;
+	uint64_t out[5], x0 = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		x0 = vmm_rmi(v, r->chan, out, RMI_RTT_MAP_UNPROTECTED, v->layout.rd, ipa, 3,
+			     pa | NS_DESC_ATTRS, 0);
+		if (x0 == RMI_SUCCESS)
+			return 0;
+		if (RMI_RETURN_STATUS(x0) != RMI_ERROR_RTT || x0 == VMM_RMI_LOST ||
+		    RMI_RETURN_INDEX(x0) >= 3 ||
+		    vmm_rtt_create_range(v, r->chan, ipa, (int)RMI_RETURN_INDEX(x0), 3) != 0)
+			break;
+	}
+	vmm_rmi_failed(v, RMI_RTT_MAP_UNPROTECTED, x0, "mapping a shared page");
+	return -1;
+}
+
+int vmm_shared_fault(struct vmm_rec *r, uint64_t ipa)
+{
+	struct vmm *v = r->v;
+	uint64_t gpa = ipa & ~v->unprot, page, pa;
+	int ret = 1;
+
+	if (gpa < v->cfg.ram_base || gpa - v->cfg.ram_base >= v->cfg.ram_size)
+		return 0;
+	page = (gpa - v->cfg.ram_base) / GRANULE;
+	pthread_mutex_lock(&v->populate_lock);
+	if (v->shared[page] == 0) {
+		pa = pool_alloc(v);
+		if (pa == 0 || map_unprotected(r, align_down(ipa, GRANULE), pa) != 0) {
+			ret = -1;
+		} else {
+			memset(vmm_host_ptr(v, pa), 0, GRANULE);
+			v->shared[page] = pa;
+		}
+	}
+	pthread_mutex_unlock(&v->populate_lock);
+	return ret;
+}
+
+int vmm_shared_read(struct vmm *v, uint64_t ipa, void *buf, size_t size)
+{
+	uint8_t *out = buf;
+	int ret = 0;
+
+	pthread_mutex_lock(&v->populate_lock);
+	while (size > 0 && ret == 0) {
+		uint64_t gpa = ipa & ~v->unprot, off = ipa & (GRANULE - 1);
+		size_t n = GRANULE - off < size ? GRANULE - off : size;
+
+		if (!(ipa & v->unprot) || gpa < v->cfg.ram_base ||
+		    gpa - v->cfg.ram_base >= v->cfg.ram_size ||
+		    v->shared[(gpa - v->cfg.ram_base) / GRANULE] == 0) {
+			ret = -1;
+			break;
+		}
+		memcpy(out, (uint8_t *)vmm_host_ptr(v, v->shared[(gpa - v->cfg.ram_base) /
+								 GRANULE]) + off, n);
+		out += n;
+		ipa += n;
+		size -= n;
+	}
+	pthread_mutex_unlock(&v->populate_lock);
 	return ret;
 }
 

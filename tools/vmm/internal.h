@@ -68,6 +68,9 @@ struct vmm {
 	 * populate_lock: all of them with cfg.populate_all, else the image
 	 * pages and those populated on first touch (vmm_ram_fault). */
 	uint8_t *populated;
+	/* The host page mapped at the unprotected alias of each RAM page
+	 * (vmm_shared_fault), 0: none; under populate_lock too. */
+	uint64_t *shared;
 	pthread_mutex_t populate_lock;
 
 	struct vmm_rec rec[VMM_MAX_RECS];
@@ -116,6 +119,18 @@ int vmm_fit_level(uint64_t ipa, uint64_t top);
  * RIPAS is DESTROYED), -1 on an RMI failure (reported).
  */
 int vmm_ram_fault(struct vmm_rec *r, uint64_t ipa);
+
+/*
+ * An access of a REC at ipa, the unprotected alias of a RAM page: shared
+ * memory. The first one maps a host page there (RTT_MAP_UNPROTECTED), so
+ * the realm's later accesses reach it without exits. Returns 1 when mapped
+ * (the realm retries the access), 0 when ipa is no alias of RAM (MMIO),
+ * -1 on failure (reported).
+ */
+int vmm_shared_fault(struct vmm_rec *r, uint64_t ipa);
+/* size bytes of the realm's shared memory at ipa (an unprotected alias);
+ * -1 if a page of it was never mapped. */
+int vmm_shared_read(struct vmm *v, uint64_t ipa, void *buf, size_t size);
 
 /* MMIO (mmio.c), addr without the unprotected bit. */
 void vmm_mmio_init(struct vmm_mmio *m);

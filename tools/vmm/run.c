@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -119,6 +120,14 @@ static enum action sync_data_abort(struct vmm_rec *r, const struct rmi_rec_exit 
 				"a populated RAM page the realm still cannot access "
 				"(its RIPAS is DESTROYED)" : "outside RAM");
 		return fatal(r);
+	}
+	switch (vmm_shared_fault(r, ipa)) {
+	case 1:
+		return CONTINUE;	/* shared memory now: the realm retries */
+	case -1:
+		return fatal(r);
+	default:
+		break;
 	}
 	if (!(exit->esr & ESR_ISV)) {
 		/* As Linux: no syndrome to emulate with, the realm gets an SEA. */
@@ -335,12 +344,50 @@ static enum action exit_ripas_change(struct vmm_rec *r, const struct rmi_rec_exi
 }
 
 /* rmm-run's answer to a host call: the realm's registers back, x0 = 0. */
+/* VMM_HOST_CALL_SAVE: the realm's shared bytes to cfg.save_path; 0 or 1. */
+static uint64_t host_call_save(struct vmm_rec *r, uint64_t ipa, uint64_t size)
+{
+	struct vmm *v = r->v;
+	uint8_t *buf;
+	FILE *f;
+	int ok;
+
+	if (v->cfg.save_path == NULL) {
+		vmm_msg(v, "REC %u: the realm asks to save %" PRIu64 " bytes: no --save "
+			"file given", r->index, size);
+		return 1;
+	}
+	if (size > VMM_SAVE_MAX || (buf = malloc(size ? size : 1)) == NULL) {
+		vmm_msg(v, "REC %u: cannot save %" PRIu64 " bytes (at most %llu)", r->index,
+			size, (unsigned long long)VMM_SAVE_MAX);
+		return 1;
+	}
+	if (vmm_shared_read(v, ipa, buf, size) != 0) {
+		vmm_msg(v, "REC %u: save of [0x%" PRIx64 ", +0x%" PRIx64 "): not shared "
+			"memory the realm wrote", r->index, ipa, size);
+		free(buf);
+		return 1;
+	}
+	f = fopen(v->cfg.save_path, "wb");
+	ok = f != NULL && fwrite(buf, 1, size, f) == size;
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	free(buf);
+	if (!ok) {
+		vmm_msg(v, "cannot write %s: %s", v->cfg.save_path, strerror(errno));
+		return 1;
+	}
+	vmm_msg(v, "REC %u: saved %" PRIu64 " bytes of the realm's to %s", r->index, size,
+		v->cfg.save_path);
+	return 0;
+}
+
 static enum action exit_host_call(struct vmm_rec *r, const struct rmi_rec_exit *exit,
 				  struct rmi_rec_enter *enter)
 {
-	(void)r;
 	memcpy(enter->gprs, exit->gprs, sizeof(enter->gprs));
-	enter->gprs[0] = 0;
+	enter->gprs[0] = exit->imm == VMM_HOST_CALL_SAVE ?
+			 host_call_save(r, exit->gprs[0], exit->gprs[1]) : 0;
 	return CONTINUE;
 }
 

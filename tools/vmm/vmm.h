@@ -22,6 +22,14 @@
  *               chunks of VMM_RAM_FAULT_CHUNK
  *
  * Any other unprotected IPA reads as 0 and ignores writes (both counted).
+ * The unprotected alias of a RAM page is shared memory: a host page mapped
+ * there at the realm's first access (RTT_MAP_UNPROTECTED).
+ *
+ * Host calls (RSI_HOST_CALL) are answered with the realm's registers and
+ * x0 = 0, except VMM_HOST_CALL_SAVE (immediate 1): x0 = the IPA of the
+ * data in shared memory, x1 = its size (up to VMM_SAVE_MAX): rmm-run writes
+ * those bytes to cfg.save_path and answers x0 = 0, or 1 when it cannot
+ * (no save_path, memory not shared, a write error; reported).
  */
 #ifndef TOOLS_VMM_VMM_H
 #define TOOLS_VMM_VMM_H
@@ -40,6 +48,8 @@ struct rmm;
 #define VMM_UART_BASE		0x09000000ULL
 #define VMM_SCRATCH_BASE	0x0a000000ULL
 #define VMM_DEVICE_SIZE		0x1000ULL
+#define VMM_HOST_CALL_SAVE	1
+#define VMM_SAVE_MAX		(1ULL << 20)
 /* RAM populated at a first touch: the aligned 2 MiB around it, an RTT
  * level-2 block's worth, so a realm that walks its RAM faults once per
  * 512 pages. */
@@ -143,6 +153,7 @@ struct vmm_config {
 	bool populate_all;		/* all RAM before the run; else on first touch */
 	bool reject_ripas;		/* answer RIPAS changes with a reject */
 	bool trace;			/* every REC exit on log */
+	const char *save_path;		/* VMM_HOST_CALL_SAVE writes here */
 	unsigned int timeout_ms;	/* 0: none */
 	FILE *out;			/* what the realm writes to the UART */
 	FILE *log;			/* the host's messages */
