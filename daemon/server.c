@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rmmemu/client.h>
@@ -52,8 +53,9 @@ struct server {
 	dev_t sock_dev;			/* the socket file we bound, to remove */
 	ino_t sock_ino;			/* only that one at the end */
 	int wake_fd;			/* eventfd: server_stop() ends the accept loop */
-	pthread_t acceptor;
+	pthread_t acceptor;		/* only with listen_fd >= 0 */
 	struct session_table *sessions;
+	unsigned int hello_timeout_ms;
 
 	pthread_mutex_t lock;		/* conns, nthreads, next_conn_id */
 	pthread_cond_t idle;		/* nthreads dropped to 0 */
@@ -148,7 +150,14 @@ static int conn_hello(struct conn *c, struct conn_msg *m)
 			return conn_error(c, -err, "cannot create a session: %s", why);
 		break;
 	case RMMEMU_HELLO_JOIN:
-		if (session_join(c->srv->sessions, h->token, &c->sess) != 0)
+		err = session_join(c->srv->sessions, h->token, &c->sess);
+		/* A refused join is an ERROR: HELLO has no other answer, and the
+		 * connection can serve nothing without its session. */
+		if (err == -EUSERS)
+			return conn_error(c, EUSERS, "the session has %u connections, its limit "
+					  "(rmmemu --session-connections)",
+					  session_table_limits(c->srv->sessions)->connections);
+		if (err)
 			return conn_error(c, ENOENT, "no session has this token (it may have ended)");
 		break;
 	case RMMEMU_HELLO_OBSERVE:
@@ -340,6 +349,32 @@ static void collect_fds(struct conn_msg *m, struct msghdr *mh)
 	}
 }
 
+/*
+ * Before HELLO: waits for the first message until the HELLO deadline. A
+ * connection that sends nothing would otherwise hold a thread for ever.
+ * Returns 0 when a message (or the end) can be read, -1 after the ERROR.
+ */
+static int conn_wait_hello(struct conn *c, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct timespec now;
+	long long left_ms;
+	int n;
+
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left_ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+			  (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (left_ms < 0)
+			left_ms = 0;
+		n = poll(&p, 1, (int)left_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n != 0)
+		return 0;
+	return conn_error(c, ETIMEDOUT, "no HELLO within %u ms of connecting",
+			  c->srv->hello_timeout_ms);
+}
+
 /* Returns 1 with a message in m, 0 at the end of the connection. */
 static int conn_recv(struct conn *c, struct conn_msg *m)
 {
@@ -425,9 +460,22 @@ static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
 	struct conn_msg m;
+	struct timespec deadline;
+	char name[16];
 
+	/* Named, for ps -L, debuggers and the stress test's watchdog. */
+	snprintf(name, sizeof(name), "conn %" PRIu64, c->id);
+	pthread_setname_np(pthread_self(), name);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += c->srv->hello_timeout_ms / 1000;
+	deadline.tv_nsec += (long)(c->srv->hello_timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
 	conn_log_peer(c);
-	while (conn_recv(c, &m) > 0) {
+	while ((c->hello_done || conn_wait_hello(c, &deadline) == 0) &&
+	       conn_recv(c, &m) > 0) {
 		int ret = conn_dispatch(c, &m);
 
 		close_fds(&m);
@@ -438,7 +486,9 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static void conn_start(struct server *srv, int fd)
+/* Serves fd in a new thread; fd is closed on failure. Returns 0 or a
+ * negative errno. */
+static int conn_start(struct server *srv, int fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	pthread_attr_t attr;
@@ -448,7 +498,7 @@ static void conn_start(struct server *srv, int fd)
 	if (c == NULL) {
 		rmm_log(RMM_LOG_WARN, "out of memory for a new connection");
 		close(fd);
-		return;
+		return -ENOMEM;
 	}
 	c->srv = srv;
 	c->fd = fd;
@@ -472,7 +522,14 @@ static void conn_start(struct server *srv, int fd)
 		pthread_mutex_unlock(&srv->lock);
 		close(fd);
 		free(c);
+		return -err;
 	}
+	return 0;
+}
+
+int server_adopt(struct server *srv, int fd)
+{
+	return conn_start(srv, fd);
 }
 
 static void accept_one(struct server *srv)
@@ -480,7 +537,7 @@ static void accept_one(struct server *srv)
 	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd >= 0) {
-		conn_start(srv, fd);
+		conn_start(srv, fd);	/* a failure is logged; the peer sees EOF */
 		return;
 	}
 	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -642,9 +699,13 @@ static int server_init(struct server *srv, const struct server_opts *opts)
 	const char *path = opts->socket_path ? opts->socket_path : rmmemu_default_socket();
 	int err;
 
-	srv->path = strdup(path);
-	if (srv->path == NULL)
-		return -ENOMEM;
+	srv->hello_timeout_ms = opts->hello_timeout_ms ? opts->hello_timeout_ms
+						       : SERVER_DEFAULT_HELLO_TIMEOUT_MS;
+	if (!opts->unbound) {
+		srv->path = strdup(path);
+		if (srv->path == NULL)
+			return -ENOMEM;
+	}
 	if (opts->record_dir != NULL) {
 		err = recorder_prepare_dir(opts->record_dir);
 		if (err) {
@@ -653,9 +714,14 @@ static int server_init(struct server *srv, const struct server_opts *opts)
 			return err;
 		}
 	}
-	srv->sessions = session_table_new(opts->record_dir);
+	srv->sessions = session_table_new(opts->record_dir, &opts->limits);
 	if (srv->sessions == NULL)
 		return -ENOMEM;
+	if (opts->executor != NULL)
+		session_table_set_executor(srv->sessions, opts->executor, opts->executor_ctx);
+	session_table_set_platform(srv->sessions, opts->platform);
+	if (opts->unbound)
+		return 0;
 	srv->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (srv->wake_fd < 0)
 		return -errno;
@@ -686,7 +752,8 @@ int server_start(const struct server_opts *opts, struct server **out)
 		server_free(srv);
 		return err;
 	}
-	rmm_log(RMM_LOG_INFO, "rmmemu %s listening on %s%s%s", PACKAGE_VERSION, srv->path,
+	rmm_log(RMM_LOG_INFO, "rmmemu %s listening on %s%s%s", PACKAGE_VERSION,
+		srv->path != NULL ? srv->path : "no socket",
 		opts->record_dir ? ", recording in " : "",
 		opts->record_dir ? opts->record_dir : "");
 	*out = srv;
@@ -699,12 +766,15 @@ void server_stop(struct server *srv)
 
 	if (srv == NULL)
 		return;
-	if (write(srv->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-		rmm_log(RMM_LOG_ERROR, "cannot wake the accept loop: %s", strerror(errno));
-	pthread_join(srv->acceptor, NULL);
-	close(srv->listen_fd);
-	srv->listen_fd = -1;
-	server_unlink_socket(srv);
+	if (srv->listen_fd >= 0) {
+		if (write(srv->wake_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+			rmm_log(RMM_LOG_ERROR, "cannot wake the accept loop: %s",
+				strerror(errno));
+		pthread_join(srv->acceptor, NULL);
+		close(srv->listen_fd);
+		srv->listen_fd = -1;
+		server_unlink_socket(srv);
+	}
 
 	/* Wakes every connection thread out of recvmsg(); a call in flight
 	 * completes and its reply fails. Each thread ends its session's hold. */
@@ -716,6 +786,11 @@ void server_stop(struct server *srv)
 	pthread_mutex_unlock(&srv->lock);
 	server_free(srv);
 	rmm_log(RMM_LOG_INFO, "stopped: every session ended");
+}
+
+int server_check_invariants(struct server *srv, char *report, size_t len)
+{
+	return session_table_check_invariants(srv->sessions, report, len);
 }
 
 const char *server_socket_path(const struct server *srv)

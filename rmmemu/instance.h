@@ -9,6 +9,7 @@
 #include "granule.h"
 #include "rmm.h"
 
+struct attest_ctx;
 struct region_table;
 struct rmm_executor_ops;
 
@@ -33,6 +34,9 @@ struct rmm {
 
 	const struct rmm_executor_ops *exec_ops;
 	void *exec_ctx;
+
+	/* rmm_set_attestation(): published once, read atomically (attest.c). */
+	struct attest_ctx *attest;
 };
 
 #endif /* RMMEMU_INSTANCE_H */

@@ -12,6 +12,8 @@
 
 #include <rmmemu/rmi-1.0.h>
 
+#include "attest.h"
+
 struct realm;
 struct granule;
 
@@ -152,8 +154,21 @@ struct rec {
 		uint64_t ipa;
 	} host_call;
 
+	/* RSI_ATTESTATION_TOKEN_INIT / CONTINUE (rsi-1.0.md 6). */
+	struct attest_token attest;
+	/* rmm_rec_kick() while the REC runs: the host has an interrupt
+	 * pending. Set under the REC lock, taken by rec_take_kick() without
+	 * it; cleared when REC_ENTER starts. */
+	bool kicked;
+
 	void *exec;			/* the executor's per-REC state */
 };
+
+/* Whether the host kicked the REC since it was last asked; clears it. */
+static inline bool rec_take_kick(struct rec *rec)
+{
+	return __atomic_exchange_n(&rec->kicked, false, __ATOMIC_SEQ_CST);
+}
 
 /* Virtual MPIDR_EL1 of a REC: Aff3 at 39:32, bit 31 RES1. */
 uint64_t rec_mpidr_to_vmpidr(uint64_t mpidr);

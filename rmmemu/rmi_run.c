@@ -816,6 +816,8 @@ uint64_t rmi_rec_enter(struct rmm *rmm, const uint64_t x[7],
 	run.rmm = rmm;
 	run.rec = g_rec->rec;
 	run.realm = run.rec->realm;
+	/* A kick counts for the REC_ENTER it interrupts only (rmm.h). */
+	__atomic_store_n(&run.rec->kicked, false, __ATOMIC_SEQ_CST);
 	granule_unlock(g_rec);
 	run.num_lrs = (unsigned int)RMI_FIELD_GET(rmm_feature_register0(rmm),
 						  GICV3_NUM_LRS) + 1;

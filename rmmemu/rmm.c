@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest.h"
 #include "executor.h"
 #include "granule.h"
 #include "instance.h"
@@ -90,6 +91,10 @@ int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa)
 	if (g == NULL)
 		return -ENOENT;
 	running = g->refcount != 0;
+	/* The core's own RSI handlers see the pending interrupt too
+	 * (rsi-1.0.md 6.2). */
+	if (running)
+		__atomic_store_n(&g->rec->kicked, true, __ATOMIC_SEQ_CST);
 	if (running && rmm->exec_ops != NULL && rmm->exec_ops->kick != NULL)
 		rmm->exec_ops->kick(rmm->exec_ctx, g->rec);
 	granule_unlock(g);
@@ -159,5 +164,6 @@ void rmm_free(struct rmm *rmm)
 	granule_for_each(rmm, scrub_granule, NULL);
 	region_table_fini(rmm);
 	pthread_mutex_destroy(&rmm->vmid_lock);
+	attest_ctx_free(rmm->attest);
 	free(rmm);
 }

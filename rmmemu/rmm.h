@@ -76,4 +76,33 @@ int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa);
 int rmm_realm_measurement(struct rmm *rmm, uint64_t rd, unsigned int index,
 			  uint8_t out[64], size_t *size);
 
+/*
+ * Checks the instance against the spec's invariants (invariants.c): granule
+ * states and owners agree with the RDs, RTTs and RECs that reference them,
+ * reference counts are exact, RTT entries are well formed, realm and REC
+ * states are legal, delegated granules read as zeros from the host. Call it
+ * only at a quiescent point, when no RMI call is in flight on any thread: it
+ * takes no granule locks, and a REC inside REC_ENTER is a violation. Checks
+ * made at once on several threads run one after the other. Returns the
+ * number of violations (0: none) with one line per violation in report
+ * (NUL-terminated, cut at len), or -1 if it could not check (out of memory).
+ */
+int rmm_check_invariants(struct rmm *rmm, char *report, size_t len);
+
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+
+/*
+ * What EL3 gives a real RMM at boot for attestation (attestation.md 2.2, 3,
+ * 8): the realm attestation key rak, an ECC P-384 private key that signs
+ * every realm token (the instance takes its own reference), and the platform
+ * token, copied and returned verbatim, whose challenge should be the SHA-256
+ * of the RAK's COSE_Key (4). Once per instance, before realms ask for
+ * tokens; without it RSI_ATTESTATION_TOKEN_INIT answers RSI_ERROR_UNKNOWN.
+ * Returns 0, -EINVAL (rak is not a P-384 private key, or no token), -E2BIG
+ * (the token leaves no room for a realm token in the 4 KiB a realm is told
+ * to expect), -EBUSY (already set) or -ENOMEM.
+ */
+int rmm_set_attestation(struct rmm *rmm, struct evp_pkey_st *rak,
+			const uint8_t *platform_token, size_t len);
+
 #endif /* RMMEMU_RMM_H */

@@ -9,13 +9,15 @@
  * Calls that exit to the host (IPA_STATE_SET, HOST_CALL) get their results
  * at the next entry (rmi-1.0.md 9.2 items 5, 7).
  *
- * Realm memory (REALM_CONFIG's granule, the host-call structure) is reached
- * through an RTT walk with the RD granule locked, held while the memory is
- * used: the DATA granule behind the mapping cannot go away meanwhile.
+ * Realm memory (REALM_CONFIG's granule, the host-call structure, the buffer
+ * of TOKEN_CONTINUE) is reached through an RTT walk with the RD granule
+ * locked, held while the memory is used: the DATA granule behind the mapping
+ * cannot go away meanwhile.
  */
 #include <stdbool.h>
 #include <string.h>
 
+#include "attest.h"
 #include "granule.h"
 #include "measure.h"
 #include "realm.h"
@@ -188,24 +190,83 @@ enum rec_action rsi_measurement_extend(struct rec_run *run, uint32_t fid)
 
 /* ---- attestation (rsi-1.0.md 6) ------------------------------------------ */
 
+/* spec: the challenge is x1..x8, each register little-endian; the RIM and
+ * REMs are taken as they are at INIT (rsi-1.0.md 6.1, attestation.md 2.1). */
+static void token_claims(struct rec *rec, struct realm *r, struct attest_claims *c)
+{
+	for (unsigned int i = 0; i < CCA_CHALLENGE_SIZE / 8; i++)
+		le64_store(&c->challenge[8 * i], rec->regs.gprs[1 + i]);
+	/* The RD lock orders this against EXTEND from another REC. */
+	granule_lock(r->g_rd);
+	memcpy(c->rpv, r->rpv, sizeof(c->rpv));
+	c->hash_algo = r->hash_algo;
+	memcpy(c->rim, r->measurements[0], sizeof(c->rim));
+	for (unsigned int i = 0; i < CCA_REALM_REMS; i++)
+		memcpy(c->rem[i], r->measurements[1 + i], sizeof(c->rem[i]));
+	granule_unlock(r->g_rd);
+}
+
 /*
- * rmmemu does not produce attestation tokens yet. TOKEN_INIT therefore ends
- * the way the reference ends it when preparing the token fails internally:
- * RSI_ERROR_UNKNOWN, x1 = 0 (6.1). TOKEN_CONTINUE makes its checks in the
- * reference's order up to the point where a token is needed; since no INIT
- * has succeeded, that point answers RSI_ERROR_STATE (6.2). The later steps
- * (IRQ pre-emption, the granule's RIPAS and mapping, the copy) come with the
- * token.
+ * spec: no input checks; any token in progress is abandoned; x1 = the upper
+ * bound of the token size, the reference's one buffer page per REC. An
+ * instance without an attestation key (rmm_set_attestation) fails as the
+ * reference does internally: RSI_ERROR_UNKNOWN (rsi-1.0.md 6.1).
  */
 enum rec_action rsi_attestation_token_init(struct rec_run *run, uint32_t fid)
 {
+	struct rec *rec = run->rec;
+	struct attest_claims c;
+
 	(void)fid;
-	return rsi_error(run->rec, RSI_ERROR_UNKNOWN);
+	token_claims(rec, run->realm, &c);
+	if (attest_token_init(&rec->attest, run->rmm, &c) != 0)
+		return rsi_error(rec, RSI_ERROR_UNKNOWN);
+	return rsi_return(rec, RSI_SUCCESS, ATTEST_TOKEN_MAX, 0);
+}
+
+/* spec: signing is not finished and the host has an interrupt pending: no
+ * bytes, and an IRQ exit; the realm calls CONTINUE again (rsi-1.0.md 6.2). */
+static enum rec_action token_preempted(struct rec_run *run)
+{
+	rsi_return(run->rec, RSI_INCOMPLETE, 0, 0);
+	run->exit.exit_reason = RMI_EXIT_IRQ;
+	return REC_EXIT;
+}
+
+/* spec: EMPTY, then not mapped, then the copy of at most size bytes at
+ * granule + offset: INCOMPLETE while bytes are left (also for size 0),
+ * SUCCESS with the last one (rsi-1.0.md 6.2). */
+static enum rec_action token_copy(struct rec_run *run, uint64_t ipa,
+				  uint64_t offset, uint64_t size)
+{
+	struct rec *rec = run->rec;
+	struct realm *r = run->realm;
+	enum realm_page_status status;
+	struct realm_page page;
+	size_t n = 0;
+
+	granule_lock(r->g_rd);
+	status = realm_ipa_to_page(r, ipa, &page);
+	if (status == REALM_PAGE_MAPPED)
+		n = attest_token_copy(&rec->attest, (uint8_t *)page.va + offset,
+				      (size_t)size);
+	granule_unlock(r->g_rd);
+	switch (status) {
+	case REALM_PAGE_MAPPED:
+		break;
+	case REALM_PAGE_EMPTY:
+		return rsi_error(rec, RSI_ERROR_INPUT);
+	default:
+		return rsi_exit_unmapped(run, page.level);
+	}
+	return rsi_return(rec, rec->attest.state == ATTEST_TOKEN_NONE ?
+			  RSI_SUCCESS : RSI_INCOMPLETE, n, 0);
 }
 
 enum rec_action rsi_attestation_token_continue(struct rec_run *run, uint32_t fid)
 {
 	struct rec *rec = run->rec;
+	struct attest_token *t = &rec->attest;
 	uint64_t ipa = rec->regs.gprs[1];
 	uint64_t offset = rec->regs.gprs[2], size = rec->regs.gprs[3];
 
@@ -217,7 +278,18 @@ enum rec_action rsi_attestation_token_continue(struct rec_run *run, uint32_t fid
 		return rsi_error(rec, RSI_ERROR_INPUT);
 	if (!realm_ipa_in_par(run->realm, ipa))
 		return rsi_error(rec, RSI_ERROR_INPUT);
-	return rsi_error(rec, RSI_ERROR_STATE);
+	if (t->state == ATTEST_TOKEN_NONE)
+		return rsi_error(rec, RSI_ERROR_STATE);
+	/* spec: the reference signs here, stopping for a pending interrupt;
+	 * the token is complete once signed (rsi-1.0.md 6.2). A signing
+	 * failure is internal: RSI_ERROR_UNKNOWN, as for INIT. */
+	if (t->state == ATTEST_TOKEN_INIT) {
+		if (rec_take_kick(rec))
+			return token_preempted(run);
+		if (attest_token_sign(t, run->rmm) != 0)
+			return rsi_error(rec, RSI_ERROR_UNKNOWN);
+	}
+	return token_copy(run, ipa, offset, size);
 }
 
 /* ---- memory (rsi-1.0.md 7) ----------------------------------------------- */

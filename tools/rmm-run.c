@@ -15,6 +15,7 @@
 
 #include <rmmemu/rmi-1.0.h>
 
+#include "platform/platform.h"
 #include "rmmemu/log.h"
 #include "rmmemu/rmm.h"
 #include "run-executor.h"
@@ -60,6 +61,14 @@ static const char usage_text[] =
 "  --socket PATH         use the rmmemu daemon at PATH instead of an RMM in\n"
 "                        this process; the daemon runs the realm with its own\n"
 "                        executor\n"
+"  --state-dir DIR       where the platform's attestation keys live, as for\n"
+"                        the daemon: DIR/platform-key.pem, DIR/realm-key.pem,\n"
+"                        generated (ECC P-384) when missing (default\n"
+"                        $XDG_STATE_HOME/rmmemu, else ~/.local/state/rmmemu)\n"
+"  --platform-key PEM    the platform key from the file PEM instead\n"
+"  --realm-key PEM       the realm attestation key from the file PEM instead\n"
+"                        (these three are for the RMM in this process; with\n"
+"                        --socket the daemon attests with its own keys)\n"
 "  --timeout SECONDS     stop the realm after that long (exit status 5)\n"
 "  --stats               at exit print the REC exits by reason, the MMIO\n"
 "                        accesses, the RAM populated on first touch, the\n"
@@ -106,6 +115,8 @@ struct options {
 	bool load_addr_set;
 	bool stats;
 	enum rmm_log_level log_level;
+	struct platform_opts keys;	/* the in-process RMM's attestation keys */
+	bool keys_set;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -170,6 +181,9 @@ static int parse_seconds(const char *s, unsigned int *ms)
 	return 0;
 }
 
+/* The in-process RMM's attestation keys (platform/platform.h). */
+enum { OPT_STATE_DIR = 0x200, OPT_PLATFORM_KEY, OPT_REALM_KEY };
+
 enum {
 	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
 	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
@@ -194,6 +208,9 @@ static const struct option long_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "platform-key", required_argument, NULL, OPT_PLATFORM_KEY },
+	{ "realm-key", required_argument, NULL, OPT_REALM_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -244,6 +261,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 			return usage_error("bad --populate '%s' (touch, all)", arg);
 		return -1;
 	case OPT_SOCKET: o->socket = arg; return -1;
+	case OPT_STATE_DIR: o->keys.state_dir = arg; o->keys_set = true; return -1;
+	case OPT_PLATFORM_KEY: o->keys.platform_key = arg; o->keys_set = true; return -1;
+	case OPT_REALM_KEY: o->keys.realm_key = arg; o->keys_set = true; return -1;
 	case OPT_SAVE: o->cfg.save_path = arg; return -1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
@@ -275,6 +295,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (ret >= 0)
 			return ret;
 	}
+	if (o->socket != NULL && o->keys_set)
+		return usage_error("--state-dir, --platform-key and --realm-key are for the RMM "
+				   "in this process; the daemon at --socket attests with its own");
 	if (optind >= argc)
 		return usage_error("no image given");
 	if (optind + 1 < argc)
@@ -328,6 +351,7 @@ static void free_files(struct files *f)
 
 struct host {
 	struct rmm *rmm;		/* in-process RMM, or NULL */
+	struct platform *platform;	/* its attestation keys and platform token */
 	struct vmm_backend be;
 	void *exec_ctx;
 	bool can_run;
@@ -353,6 +377,14 @@ static int host_open(const struct options *o, struct host *h)
 		fprintf(stderr, "rmm-run: cannot create the RMM: %s\n", strerror(errno));
 		return -1;
 	}
+	if (platform_open(&o->keys, &h->platform, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmm-run: %s\n", err);
+		return -1;
+	}
+	if (platform_attach(h->platform, h->rmm) != 0) {
+		fprintf(stderr, "rmm-run: cannot give the RMM its attestation key\n");
+		return -1;
+	}
 	ops = rmm_run_executor(&h->exec_ctx, &h->why);
 	if (ops != NULL)
 		rmm_set_executor(h->rmm, ops, h->exec_ctx);
@@ -364,6 +396,7 @@ static void host_close(struct host *h)
 {
 	vmm_backend_free(&h->be);
 	rmm_free(h->rmm);
+	platform_free(h->platform);
 	if (h->exec_ctx != NULL)
 		rmm_run_executor_release(h->exec_ctx);
 }

@@ -2,11 +2,13 @@
 /*
  * The rmmemu binary as a user runs it: its options, refusing to start beside
  * a live daemon, recording, and a clean shutdown on SIGTERM/SIGINT (exit 0,
- * sessions scrubbed, socket removed). Each test uses its own temporary
- * directory; the binary is $top_builddir/daemon/rmmemu.
+ * sessions scrubbed, socket removed), also with calls in flight. Each test
+ * uses its own temporary directory; the binary is
+ * $top_builddir/daemon/rmmemu.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #include <rmmemu/client.h>
 #include <rmmemu/rmi-1.0.h>
 
+#include "host.h"
 #include "tmpdir.h"
 
 #define PAGE		4096UL
@@ -182,8 +185,42 @@ static void test_options(void **state)
 	assert_non_null(strstr(out, "--record DIR"));
 	assert_non_null(strstr(out, "--log-level LEVEL"));
 	assert_non_null(strstr(out, "SIGTERM"));
+	assert_non_null(strstr(out, "--session-connections N"));
+	assert_non_null(strstr(out, "--session-regions N"));
+	assert_non_null(strstr(out, "--session-memory SIZE"));
+	assert_non_null(strstr(out, "--session-realms N"));
+	assert_non_null(strstr(out, "--hello-timeout SECONDS"));
 	assert_int_equal(run_output(f, "--no-such-option", out, sizeof(out)), 2);
 	assert_int_equal(wait_exit(spawn(f, -1, "--log-level", "loud", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--session-regions", "257", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--session-connections", "0", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--session-memory", "3X", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--session-memory", "1000", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--session-realms", "-1", NULL)), 2);
+	assert_int_equal(wait_exit(spawn(f, -1, "--hello-timeout", "", NULL)), 2);
+}
+
+/* The limit options reach the sessions. */
+static void test_limit_options(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = spawn(f, -1, "--socket", f->sock, "--log-level", "error",
+			  "--session-connections", "1", "--session-memory", "8K", NULL);
+	struct rmmemu_client *c = connect_when_up(f, pid), *c2;
+	uint8_t token[RMMEMU_SESSION_TOKEN_SIZE];
+	int fd = host_memfd(3);
+
+	assert_true(fd >= 0);
+	rmmemu_session_token(c, token);
+	assert_int_equal(rmmemu_connect_join(f->sock, token, &c2), -EUSERS);
+	assert_int_equal(rmmemu_share_region(c, BASE, 3 * PAGE, fd, 0), -EDQUOT);
+	rmmemu_disconnect(c);
+	c = connect_when_up(f, pid);
+	assert_int_equal(rmmemu_share_region(c, BASE, 2 * PAGE, fd, 0), 0);
+	rmmemu_disconnect(c);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	close(fd);
 }
 
 /* SIGTERM: exit 0, every session scrubbed, the socket file removed; a second
@@ -252,12 +289,90 @@ static void test_sigint_and_record(void **state)
 	assert_true(found);
 }
 
+struct caller {
+	struct rmmemu_client *c;
+	struct host_realm r;
+	unsigned long calls;
+	int err;
+};
+
+/* Enters its REC and delegates a spare granule until the daemon is gone. */
+static void *caller_main(void *arg)
+{
+	struct caller *k = arg;
+	uint64_t enter[7] = { RMI_REC_ENTER, k->r.rec[0], k->r.rec[0] - PAGE };
+	uint64_t spare = k->r.pa + host_realm_pages(1) * PAGE;
+	uint64_t deleg[7] = { RMI_GRANULE_DELEGATE, spare };
+	uint64_t undeleg[7] = { RMI_GRANULE_UNDELEGATE, spare }, out[5];
+
+	for (;;) {
+		k->err = rmmemu_rmi_call(k->c, enter, out);
+		if (k->err == 0)
+			k->err = rmmemu_rmi_call(k->c, deleg, out);
+		if (k->err == 0)
+			k->err = rmmemu_rmi_call(k->c, undeleg, out);
+		if (k->err)
+			return NULL;
+		k->calls += 3;
+	}
+}
+
+/*
+ * SIGTERM while four hosts, each with an active realm, call as fast as they
+ * can: the daemon exits 0 well within the time limit (no hang on a call in
+ * flight), every host sees its connection end, every realm's granules read
+ * as zeros, the socket is gone.
+ */
+static void test_sigterm_calls_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = spawn(f, -1, "--socket", f->sock, "--log-level", "warn", NULL);
+	unsigned int pages = host_realm_pages(1) + 1;
+	struct caller k[4];
+	uint8_t *ns[4];
+	int fd[4];
+	pthread_t t[4];
+	const char *step;
+	struct stat st;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		k[i] = (struct caller){ .c = connect_when_up(f, pid) };
+		fd[i] = host_memfd(pages);
+		assert_true(fd[i] >= 0);
+		ns[i] = host_map(fd[i], pages);
+		assert_non_null(ns[i]);
+		assert_int_equal(rmmemu_share_region(k[i].c, BASE, pages * PAGE, fd[i], 0), 0);
+		assert_int_equal(host_realm_create(k[i].c, &k[i].r, ns[i], BASE, 1, 1, true, &step),
+				 RMI_SUCCESS);
+		memset(ns[i] + PAGE, 0xaa, PAGE);	/* the host's view of the RD */
+	}
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, caller_main, &k[i]), 0);
+	sleep_ms(200);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_true(k[i].calls > 0);
+		assert_true(k[i].err == -ECONNRESET || k[i].err == -EPIPE);
+		for (size_t b = 0; b < PAGE; b++)
+			assert_int_equal(ns[i][PAGE + b], 0);
+		rmmemu_disconnect(k[i].c);
+		munmap(ns[i], pages * PAGE);
+		close(fd[i]);
+	}
+	assert_int_equal(lstat(f->sock, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigint_and_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigterm_calls_in_flight, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

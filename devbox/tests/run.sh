@@ -7,7 +7,8 @@
 # and the tools' cmocka programs and golden.sh), each directly with its exit
 # status checked, then the KVM probe (devbox/tests/kvm-probe.c) and, when
 # the realm payloads were built, rmm-run running realms/hello.elf under the
-# KVM executor.
+# KVM executor. Back on the build machine, the Node verifier checks the
+# attestation token the attest payload handed to rmm-run inside.
 #
 # Prints PASS/FAIL per program, the KVM probe's round trips (its facts are
 # in its log), the KVM executor's figures (executor/tests/test_kvm: realm
@@ -181,6 +182,39 @@ if [ "$devbox_status" -eq 0 ]; then
 	pass "the devbox booted, ran the tests and powered off"
 else
 	fail "the devbox (devbox/run exit status $devbox_status)"
+fi
+
+# The attest payload's token, from the log of tools/tests/rmm-run.sh: the
+# Node verifier (tools/tests/verifier), which needs node and the npm
+# registry and so runs here, checks it against the platform key it was made
+# with and the claims that log expects (RIM, REMs, challenge).
+verify_attest_token() {
+	local log=$1 out=$dir/devbox/attest vdir=$dir/devbox/attest/verifier
+	rm -rf "$out"
+	mkdir -p "$out"
+	sed -n 's/^attest-token-hex: //p' "$log" |
+		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' \
+			>"$out/token.cbor"
+	sed -n 's/^attest-platform-key: //p' "$log" | tr '|' '\n' >"$out/platform.pem"
+	sed -n 's/^attest-expect: //p' "$log" >"$out/expect.json"
+	cp -r "$top/tools/tests/verifier" "$vdir"
+	if ! (cd "$vdir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) \
+		>"$out/npm.txt" 2>&1; then
+		fail "the realm's token: npm ci for the Node verifier ($out/npm.txt)"
+		return
+	fi
+	if node "$vdir/verify.js" "$out/token.cbor" --platform-key "$out/platform.pem" \
+		--expect "$out/expect.json" >"$out/node.txt" 2>&1; then
+		pass "the realm's token: the Node verifier accepts it, claims as expected"
+	else
+		fail "the realm's token: the Node verifier rejects it ($out/node.txt)"
+		sed 's/^/    /' "$out/node.txt"
+	fi
+}
+if grep -q '^attest-token-hex: ' "$logs/tools/tests/rmm-run.sh.log" 2>/dev/null; then
+	verify_attest_token "$logs/tools/tests/rmm-run.sh.log"
+elif [ -f "$dir/realms/attest.elf" ]; then
+	fail "the realm's token: tools/tests/rmm-run.sh handed none over"
 fi
 
 boot=$(sed -n 's/^devbox: booted in \([0-9.]*\) s$/\1/p' "$dir/devbox/run.txt")

@@ -23,8 +23,11 @@
  * where none belongs or a missing one, a request before HELLO or a second
  * HELLO, an unknown session token, an unsupported protocol version, a memory
  * region the daemon can not use (not a memfd, past the end of the memfd,
- * unaligned, overlapping another region of the session). Other connections
- * and sessions are not affected.
+ * unaligned, overlapping another region of the session, memfd bytes the
+ * session shares already at another address), a limit of the session
+ * reached (connections, regions or their total size: rmmemu --help), no
+ * HELLO within the daemon's timeout (ETIMEDOUT). Other connections and
+ * sessions are not affected.
  *
  * Sessions: HELLO either creates a new host session (flags 0), joins the
  * session named by token (RMMEMU_HELLO_JOIN) or opens an observer connection

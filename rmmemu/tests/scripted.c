@@ -118,6 +118,19 @@ struct granule *gr(struct harness *h, uint64_t pa)
 	return granule_find(h->rmm, pa);
 }
 
+uint8_t *fx_realm_mem(struct fx *f, uint64_t ipa)
+{
+	struct harness *h = f->h;
+	uint64_t size, pa;
+
+	assert_rmi(h_call(h, RMI_RTT_READ_ENTRY, f->r.rd, ipa & ~0xFFFULL, 3, 0, 0),
+		   RMI_SUCCESS, 0);
+	assert_int_equal(h->last_out[2], RMI_ASSIGNED);
+	size = 1ULL << (12 + 9 * (3 - h->last_out[1]));
+	pa = h->last_out[3] + (ipa & (size - 1));
+	return (uint8_t *)granule_priv(h->rmm, gr(h, pa & ~0xFFFULL)) + (pa & 0xFFF);
+}
+
 struct rec *rec_of(struct fx *f, unsigned int i)
 {
 	return gr(f->h, f->rec[i])->rec;

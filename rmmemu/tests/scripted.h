@@ -92,6 +92,9 @@ struct fx {
 };
 
 struct granule *gr(struct harness *h, uint64_t pa);
+/* rmmemu's backing of the realm's byte at ipa, found through RTT_READ_ENTRY
+ * (an ASSIGNED entry at level 3 or a block). */
+uint8_t *fx_realm_mem(struct fx *f, uint64_t ipa);
 struct rec *rec_of(struct fx *f, unsigned int i);
 struct realm *realm_of(struct fx *f);
 /* REC_CREATE of REC index (MPIDR = index) at PC0 with x0 = 0x100 + index. */

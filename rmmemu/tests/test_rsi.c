@@ -166,21 +166,6 @@ static int layout_setup(void **state)
 	return 0;
 }
 
-/* rmmemu's backing of the realm's byte at ipa, found through RTT_READ_ENTRY
- * (an ASSIGNED entry at level 3 or a block). */
-static uint8_t *realm_mem(struct fx *f, uint64_t ipa)
-{
-	struct harness *h = f->h;
-	uint64_t size, pa;
-
-	assert_rmi(h_call(h, RMI_RTT_READ_ENTRY, f->r.rd, ipa & ~0xFFFULL, 3, 0, 0),
-		   RMI_SUCCESS, 0);
-	assert_int_equal(h->last_out[2], RMI_ASSIGNED);
-	size = 1ULL << (12 + 9 * (3 - h->last_out[1]));
-	pa = h->last_out[3] + (ipa & (size - 1));
-	return (uint8_t *)granule_priv(h->rmm, gr(h, pa & ~0xFFFULL)) + (pa & 0xFFF);
-}
-
 /* ---- realm calls ----------------------------------------------------------- */
 
 /* REC 0 executes SMC #0 with x0..x4 given and x5..x30 = REG_PATTERN. */
@@ -573,8 +558,9 @@ static void test_measurement_extend_checks(void **state)
 
 /* ---- attestation (rsi-1.0.md 6) --------------------------------------------- */
 
-/* No token yet: INIT fails as the reference does internally (RSI_ERROR_UNKNOWN,
- * x1 = 0); the challenge in x4..x8 stays. */
+/* No attestation key in this instance (rmm_set_attestation; tokens are
+ * tested in test_attest.c): INIT fails as the reference does internally
+ * (RSI_ERROR_UNKNOWN, x1 = 0); the challenge in x4..x8 stays. */
 static void test_attestation_token_init(void **state)
 {
 	struct fx *f = *state;
@@ -626,7 +612,7 @@ static void test_attestation_token_continue(void **state)
 
 static void assert_config(struct fx *f, uint64_t ipa, uint8_t fill, uint8_t hash)
 {
-	const uint8_t *p = realm_mem(f, ipa);
+	const uint8_t *p = fx_realm_mem(f, ipa);
 
 	assert_int_equal(le64(p), S2SZ);
 	assert_int_equal(p[8], hash);
@@ -649,7 +635,7 @@ static void test_realm_config(void **state)
 	 * upper 7 bytes of the hash_algo slot included. */
 	assert_config(f, IPA_DATA, SRC_BYTE, RSI_HASH_SHA_256);
 	/* Again over other content: still only those bytes. */
-	memset(realm_mem(f, IPA_DATA), 0x3C, RMI_GRANULE_SIZE);
+	memset(fx_realm_mem(f, IPA_DATA), 0x3C, RMI_GRANULE_SIZE);
 	rsi_expect(f, RSI_REALM_CONFIG, IPA_DATA, 0, 0, 0, RSI_SUCCESS, 0, 0);
 	assert_config(f, IPA_DATA, 0x3C, RSI_HASH_SHA_256);
 }
@@ -663,9 +649,9 @@ static void test_realm_config_block(void **state)
 	rsi_expect(f, RSI_REALM_CONFIG, ipa, 0, 0, 0, RSI_SUCCESS, 0, 0);
 	assert_config(f, ipa, 0, RSI_HASH_SHA_256);
 	/* The neighbours are untouched. */
-	assert_int_equal(le64(realm_mem(f, ipa - 0x1000)), 0);
-	assert_int_equal(le64(realm_mem(f, ipa + 0x1000)), 0);
-	assert_int_equal(le64(realm_mem(f, IPA_BLOCK)), 0);
+	assert_int_equal(le64(fx_realm_mem(f, ipa - 0x1000)), 0);
+	assert_int_equal(le64(fx_realm_mem(f, ipa + 0x1000)), 0);
+	assert_int_equal(le64(fx_realm_mem(f, IPA_BLOCK)), 0);
 }
 
 static void test_realm_config_sha512(void **state)
@@ -673,7 +659,7 @@ static void test_realm_config_sha512(void **state)
 	struct fx *f = fx_layout(RMI_HASH_SHA_512);
 
 	(void)state;
-	memset(realm_mem(f, IPA_DATA), 0xEE, RMI_GRANULE_SIZE);
+	memset(fx_realm_mem(f, IPA_DATA), 0xEE, RMI_GRANULE_SIZE);
 	rsi_expect(f, RSI_REALM_CONFIG, IPA_DATA, 0, 0, 0, RSI_SUCCESS, 0, 0);
 	assert_config(f, IPA_DATA, 0xEE, RSI_HASH_SHA_512);
 	fx_teardown((void **)&f);
@@ -693,8 +679,8 @@ static void test_realm_config_checks(void **state)
 
 	for (unsigned int i = 0; i < ARRAY_LEN(input); i++)
 		rsi_error(f, RSI_REALM_CONFIG, input[i], 2, 3, 4, RSI_ERROR_INPUT);
-	assert_int_equal(le64(realm_mem(f, IPA_ASSIGNED_EMPTY)), 0);
-	assert_int_equal(realm_mem(f, IPA_DATA)[0], SRC_BYTE);
+	assert_int_equal(le64(fx_realm_mem(f, IPA_ASSIGNED_EMPTY)), 0);
+	assert_int_equal(fx_realm_mem(f, IPA_DATA)[0], SRC_BYTE);
 }
 
 /*
@@ -1001,7 +987,7 @@ static void test_ipa_state_get_checks(void **state)
 
 static struct rsi_host_call *host_call_struct(struct fx *f, uint64_t ipa)
 {
-	return (struct rsi_host_call *)realm_mem(f, ipa);
+	return (struct rsi_host_call *)fx_realm_mem(f, ipa);
 }
 
 static void host_call_fill(struct rsi_host_call *hc, uint64_t imm)

@@ -17,8 +17,7 @@ golden=$srcdir/tools/tests/golden
 rmmctl=$builddir/tools/rmmctl
 . "${top_srcdir:-.}/tools/tests/checks.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT INT TERM
+checks_tmpdir golden
 
 # replay NAME SCRIPT EXPECTED ARGS...: output must equal EXPECTED, exit 0.
 replay() {
@@ -97,21 +96,6 @@ for script in "$golden"/*.rmi; do
 done
 
 # --- command line ---------------------------------------------------------------
-
-# expect_status NAME STATUS PATTERN CMD...: exit status and a line of output
-# (stdout and stderr) matching PATTERN.
-expect_status() {
-	name=$1 want=$2 pattern=$3
-	shift 3
-	"$@" >"$tmp/out" 2>&1
-	status=$?
-	if [ "$status" -eq "$want" ] && grep -q -- "$pattern" "$tmp/out"; then
-		ok "$name"
-	else
-		not_ok "$name (exit status $status, want $want and '$pattern')"
-		sed 's/^/  /' "$tmp/out"
-	fi
-}
 
 printf 'region 0x80000000 0x1000\n\ncall VERSION 0x10000\nbogus 1\ncall VERSION 0x10000\n' \
 	>"$tmp/bad.rmi"

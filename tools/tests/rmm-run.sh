@@ -13,43 +13,12 @@ set -u
 
 builddir=${top_builddir:-.}
 rmm_run=$builddir/tools/rmm-run
+rmmctl=$builddir/tools/rmmctl
 daemon=$builddir/daemon/rmmemu
 realms=$builddir/realms
 . "${top_srcdir:-.}/tools/tests/checks.sh"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rmm-run.XXXXXX") || exit 99
-daemon_pid=
-cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-# expect NAME STATUS PATTERN CMD...: exit status and a line of output
-# (stdout and stderr) matching the extended regular expression PATTERN.
-expect() {
-	name=$1 want=$2 pattern=$3
-	shift 3
-	"$@" >"$tmp/out" 2>&1
-	status=$?
-	if [ "$status" -eq "$want" ] && grep -Eq -- "$pattern" "$tmp/out"; then
-		ok "$name"
-	else
-		not_ok "$name (exit status $status, want $want and '$pattern')"
-		sed 's/^/  /' "$tmp/out"
-	fi
-}
-
-# check NAME CMD...: passes when CMD succeeds.
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name"
-	fi
-}
+checks_tmpdir rmm-run
 
 # The RIM rmm-run printed last.
 rim() {
@@ -200,6 +169,64 @@ payload() {
 	done
 }
 
+# claim_is NAME HEX: the line of rmmctl verify-token's output for a claim.
+claim_is() {
+	if grep -qxF "$1 $2" "$tmp/claims"; then
+		ok "attest token: $1"
+	else
+		not_ok "attest token: $1 is not $2"
+		grep "^$1 " "$tmp/claims" | sed 's/^/  /'
+	fi
+}
+
+# The attest payload's token, handed over through shared memory and the
+# save host call, checked with rmmctl verify-token and the platform key of
+# rmm-run's state directory: its RIM is the one rmm-run printed, its REMs
+# are those of the payload's extends (SHA-256 of 32 zero bytes and the
+# data), its challenge the payload's. The token, the platform key and these
+# expectations (as JSON) also go to the log ("attest-token-hex: ",
+# "attest-platform-key: ", "attest-expect: "), where the devbox stage picks
+# them up for the Node verifier, which runs on the build machine.
+attest_token() {
+	zeros=0000000000000000000000000000000000000000000000000000000000000000
+	challenge=0104070a0d101316191c1f2225282b2e3134373a3d404346494c4f5255585b5e6164676a6d707376797c7f8285888b8e9194979a9da0a3a6a9acafb2b5b8bbbe
+	rem0=99ea5e0c14379e6ae83b1acbd72a03f4ea5de071f5afa99adabbba6f67997f90
+	rem2=dc7a48014fc1fac8b52af39bc7ea5cafafabf8bb81fb8f880fdf3b4a4566795c
+	"$rmm_run" --timeout 300 --state-dir "$tmp/state" --save "$tmp/token.cbor" \
+		"$realms/attest.elf" >"$tmp/out" 2>&1
+	status=$?
+	if [ "$status" -eq 4 ] && [ -n "$(rim)" ]; then
+		ok "attest.elf: built (no executor to run it)"
+		return
+	fi
+	if [ "$status" -ne 0 ] || ! grep -Eq '^attest: [0-9]+ passed, 0 failed' "$tmp/out"; then
+		not_ok "attest.elf (exit status $status)"
+		sed 's/^/  /' "$tmp/out"
+		return
+	fi
+	ok "attest.elf: ran and passed"
+	"$rmmctl" keys --state-dir "$tmp/state" | sed -n '/^platform key/,/END PUBLIC KEY/p' |
+		sed -n '/BEGIN PUBLIC KEY/,/END PUBLIC KEY/p' >"$tmp/platform.pem"
+	if ! "$rmmctl" verify-token --platform-key "$tmp/platform.pem" "$tmp/token.cbor" \
+		>"$tmp/claims" 2>&1; then
+		not_ok "attest token: rmmctl verify-token rejects it"
+		sed 's/^/  /' "$tmp/claims"
+		return
+	fi
+	ok "attest token: rmmctl verify-token accepts it"
+	echo "attest-token-hex: $(od -An -v -tx1 "$tmp/token.cbor" | tr -d ' \n')"
+	echo "attest-platform-key: $(tr '\n' '|' <"$tmp/platform.pem")"
+	echo "attest-expect: {\"challenge\": \"$challenge\", \"rim\": \"$(rim)\"," \
+		"\"rems\": [\"$rem0\", \"$zeros\", \"$rem2\", \"$zeros\"]," \
+		"\"hash_algo\": \"sha-256\"}"
+	claim_is realm.initial-measurement "$(rim)"
+	claim_is realm.challenge $challenge
+	claim_is "realm.extensible-measurements[0]" $rem0
+	claim_is "realm.extensible-measurements[1]" $zeros
+	claim_is "realm.extensible-measurements[2]" $rem2
+	claim_is "realm.extensible-measurements[3]" $zeros
+}
+
 if [ -f "$realms/hello.elf" ]; then
 	expect "--populate with a bad value" 2 "bad --populate 'never'" \
 		"$rmm_run" --populate never "$realms/hello.elf"
@@ -212,6 +239,7 @@ if [ -f "$realms/hello.elf" ]; then
 	payload mmio "^mmio: [0-9]+ passed, 0 failed"
 	payload exit-storm "^PASS exit_storm_last_value"
 	payload vtimer "^vtimer: [0-9]+ passed, 0 failed"
+	attest_token
 	# RAM past the image comes at the first touch, or before the run.
 	payload ripas "^rmm-run: RAM: 1 first touches populated [0-9]+ pages" --stats
 	payload ripas "^rmm-run: RAM: 0 first touches populated" --stats --populate all
