@@ -20,8 +20,9 @@
 #include "run-executor.h"
 #include "vmm/vmm.h"
 
-/* The command line rmm-run's device tree gives Linux before --append. */
-#define VMM_LINUX_ARGS "console=ttyAMA0 earlycon"
+/* The command line rmm-run's device tree gives Linux before --append; the
+ * earlycon's address follows (linux_bootargs). */
+#define VMM_LINUX_ARGS "console=ttyAMA0 earlycon=pl011,"
 #define LINUX_RAM_DEFAULT (512ULL << 20)
 
 static const char usage_text[] =
@@ -48,8 +49,8 @@ static const char usage_text[] =
 "  --ram SIZE            realm RAM at IPA 0x40000000, a multiple of 4 KiB;\n"
 "                        suffixes K, M, G (default 64M; 512M with --kernel)\n"
 "  --kernel FILE         boot FILE, an arm64 Linux Image, as a Linux VMM does\n"
-"  --append ARGS         the kernel command line after \"" VMM_LINUX_ARGS "\"\n"
-"                        (--kernel only)\n"
+"  --append ARGS         the kernel command line after \"" VMM_LINUX_ARGS "ADDR\"\n"
+"                        (ADDR: the UART's unprotected alias; --kernel only)\n"
 "  --load-addr ADDR      IPA of a flat IMAGE (default 0x40000000, the RAM base)\n"
 "  --dtb FILE            device tree blob, placed at the top of RAM (2 MiB\n"
 "                        aligned when it fits); its IPA is printed\n"
@@ -336,15 +337,24 @@ struct files {
 	uint64_t initrd_at;		/* where the generated DTB says it is */
 };
 
-/* The kernel command line: rmm-run's console arguments, then --append. */
+/*
+ * The kernel command line: rmm-run's console arguments, then --append. The
+ * early console starts before Linux knows it is a realm, so it is given
+ * the UART's unprotected alias (at the protected address the realm would
+ * get an SEA, rsi-1.0.md 9.3); the PL011 driver later finds the alias by
+ * itself (the RIPAS of its address is EMPTY).
+ */
 static char *linux_bootargs(const struct options *o)
 {
-	size_t n = strlen(VMM_LINUX_ARGS) + 2 + (o->append != NULL ? strlen(o->append) : 0);
+	unsigned int s2sz = o->cfg.ipa_bits != 0 ? o->cfg.ipa_bits :
+			    vmm_ipa_bits_needed(&o->cfg);
+	uint64_t uart = VMM_UART_BASE | 1ULL << (s2sz - 1);
+	size_t n = strlen(VMM_LINUX_ARGS) + 24 + (o->append != NULL ? strlen(o->append) : 0);
 	char *args = malloc(n);
 
 	if (args != NULL)
-		snprintf(args, n, "%s%s%s", VMM_LINUX_ARGS, o->append != NULL ? " " : "",
-			 o->append != NULL ? o->append : "");
+		snprintf(args, n, "%s0x%" PRIx64 "%s%s", VMM_LINUX_ARGS, uart,
+			 o->append != NULL ? " " : "", o->append != NULL ? o->append : "");
 	return args;
 }
 

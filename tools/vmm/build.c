@@ -328,6 +328,17 @@ static unsigned int bits_for(uint64_t x)
 	return x == 0 ? 0 : 64 - (unsigned int)__builtin_clzll(x);
 }
 
+unsigned int vmm_ipa_bits_needed(const struct vmm_config *cfg)
+{
+	uint64_t top = cfg->ram_base + cfg->ram_size;
+	unsigned int need;
+
+	if (top < VMM_SCRATCH_BASE + VMM_DEVICE_SIZE)
+		top = VMM_SCRATCH_BASE + VMM_DEVICE_SIZE;
+	need = bits_for(top - 1) + 1;
+	return need < 32 ? 32 : need;
+}
+
 /*
  * s2sz: the IPA width of a VM whose memory map fits (as a VMM sizes its
  * VM's IPA space), plus the top bit that selects the unprotected half.
@@ -336,18 +347,13 @@ static unsigned int bits_for(uint64_t x)
  */
 static int realm_geometry(struct vmm *v)
 {
-	uint64_t top = v->cfg.ram_base + v->cfg.ram_size;
 	unsigned int max = (unsigned int)RMI_FIELD_GET(v->feat0, S2SZ);
 	unsigned int need, s2sz, lookup;
 
 	/* spec: 48 bits at most without LPA2, which rmm-run does not use. */
 	if (max > 48)
 		max = 48;
-	if (top < VMM_SCRATCH_BASE + VMM_DEVICE_SIZE)
-		top = VMM_SCRATCH_BASE + VMM_DEVICE_SIZE;
-	need = bits_for(top - 1) + 1;
-	if (need < 32)
-		need = 32;
+	need = vmm_ipa_bits_needed(&v->cfg);
 	s2sz = v->cfg.ipa_bits != 0 ? v->cfg.ipa_bits : need;
 	if (s2sz < need || s2sz > max) {
 		vmm_msg(v, "an IPA width of %u bits does not fit: the memory map needs "

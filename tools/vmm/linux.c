@@ -239,7 +239,7 @@ int vmm_linux_dtb(const struct vmm_linux_dt *dt, uint8_t **blob, size_t *size)
 	vmm_fdt_init(&f);
 	vmm_fdt_begin_node(&f, "");
 	vmm_fdt_prop_string(&f, "compatible", "linux,dummy-virt");
-	vmm_fdt_prop_string(&f, "model", "rmm-run realm");
+	vmm_fdt_prop_string(&f, "model", "rmm-run");
 	vmm_fdt_prop_u32(&f, "#address-cells", 2);
 	vmm_fdt_prop_u32(&f, "#size-cells", 2);
 	vmm_fdt_prop_u32(&f, "interrupt-parent", PHANDLE_GIC);

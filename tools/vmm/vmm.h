@@ -195,6 +195,10 @@ struct vmm_config {
 
 void vmm_config_default(struct vmm_config *cfg);
 
+/* The smallest IPA width (s2sz) that holds the RAM and the devices in the
+ * protected half: the realm's, unless cfg->ipa_bits says otherwise. */
+unsigned int vmm_ipa_bits_needed(const struct vmm_config *cfg);
+
 /* RmiRecMpidr of REC index i (rmi-1.0.md 5.4): the MPIDR the realm sees. */
 uint64_t vmm_rec_mpidr(unsigned int i);
 
