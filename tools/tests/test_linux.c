@@ -32,11 +32,12 @@ static void put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A file of size bytes with an arm64 Image header. */
+/* A file of size bytes with an arm64 Image header (the buffer holds the
+ * whole header even when size is shorter). */
 static uint8_t *fake_image(size_t size, uint64_t text_offset, uint64_t image_size,
 			   uint64_t flags)
 {
-	uint8_t *b = calloc(1, size);
+	uint8_t *b = calloc(1, size < 64 ? 64 : size);
 
 	assert_non_null(b);
 	put_le64(b + 8, text_offset);
