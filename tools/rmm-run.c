@@ -341,7 +341,7 @@ struct files {
  * The kernel command line: rmm-run's console arguments, then --append. The
  * early console starts before Linux knows it is a realm, so it is given
  * the UART's unprotected alias (at the protected address the realm would
- * get an SEA, rsi-1.0.md 9.3); the PL011 driver later finds the alias by
+ * get an SEA, rmi-1.0.md 9.3); the PL011 driver later finds the alias by
  * itself (the RIPAS of its address is EMPTY).
  */
 static char *linux_bootargs(const struct options *o)
