@@ -21,8 +21,14 @@
 #include "run-executor.h"
 #include "vmm/vmm.h"
 
+/* The command line rmm-run's device tree gives Linux before --append; the
+ * earlycon's address follows (linux_bootargs). */
+#define VMM_LINUX_ARGS "console=ttyAMA0 earlycon=pl011,"
+#define LINUX_RAM_DEFAULT (512ULL << 20)
+
 static const char usage_text[] =
 "usage: rmm-run [OPTIONS] IMAGE\n"
+"       rmm-run [OPTIONS] --kernel Image [--initrd FILE] [--append ARGS]\n"
 "\n"
 "Builds a realm from IMAGE with the RMI sequence of the Linux CCA host,\n"
 "prints its RIM and runs it: one thread per REC, REC exits handled as the\n"
@@ -33,9 +39,19 @@ static const char usage_text[] =
 "(loaded at --load-addr, REC 0 starts at its first byte). REC 0 starts with\n"
 "x0 = the IPA of the DTB (0 without --dtb), as the arm64 boot protocol says.\n"
 "\n"
+"With --kernel, rmm-run is a VMM for Linux: the arm64 Image goes where its\n"
+"header says (text_offset above the start of RAM, image_size bytes with\n"
+"its .bss) and rmm-run writes the device tree of the machine below (memory,\n"
+"one cpu per REC with PSCI, realm PSCI over SMC, the GICv3, the timer, the\n"
+"PL011 as the console, the initrd in /chosen) unless --dtb gives one. The\n"
+"Image, the initrd and the DTB are measured into the RIM.\n"
+"\n"
 "Options:\n"
 "  --ram SIZE            realm RAM at IPA 0x40000000, a multiple of 4 KiB;\n"
-"                        suffixes K, M, G (default 64M)\n"
+"                        suffixes K, M, G (default 64M; 512M with --kernel)\n"
+"  --kernel FILE         boot FILE, an arm64 Linux Image, as a Linux VMM does\n"
+"  --append ARGS         the kernel command line after \"" VMM_LINUX_ARGS "ADDR\"\n"
+"                        (ADDR: the UART's unprotected alias; --kernel only)\n"
 "  --load-addr ADDR      IPA of a flat IMAGE (default 0x40000000, the RAM base)\n"
 "  --dtb FILE            device tree blob, placed at the top of RAM (2 MiB\n"
 "                        aligned when it fits); its IPA is printed\n"
@@ -58,6 +74,11 @@ static const char usage_text[] =
 "                        the realm's first access to it; all, before the\n"
 "                        realm runs\n"
 "  --save FILE           where the realm's save host call writes (below)\n"
+"  --save-console-token FILE\n"
+"                        write to FILE the bytes the realm prints in hex on\n"
+"                        the UART between a line " VMM_TOKEN_BEGIN "\n"
+"                        and a line " VMM_TOKEN_END "\n"
+"                        (blanks ignored; the last such token wins)\n"
 "  --socket PATH         use the rmmemu daemon at PATH instead of an RMM in\n"
 "                        this process; the daemon runs the realm with its own\n"
 "                        executor\n"
@@ -110,7 +131,8 @@ static const char usage_text[] =
 
 struct options {
 	struct vmm_config cfg;
-	const char *image, *dtb, *initrd, *socket;
+	const char *image, *dtb, *initrd, *socket, *kernel, *append;
+	bool ram_set;
 	uint64_t load_addr;
 	bool load_addr_set;
 	bool stats;
@@ -188,6 +210,7 @@ enum {
 	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
 	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
 	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL, OPT_POPULATE, OPT_SAVE,
+	OPT_KERNEL, OPT_APPEND, OPT_SAVE_CONSOLE_TOKEN,
 };
 
 static const struct option long_options[] = {
@@ -203,6 +226,9 @@ static const struct option long_options[] = {
 	{ "reject-ripas", no_argument, NULL, OPT_REJECT_RIPAS },
 	{ "populate", required_argument, NULL, OPT_POPULATE },
 	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "save-console-token", required_argument, NULL, OPT_SAVE_CONSOLE_TOKEN },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -225,6 +251,7 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		    o->cfg.ram_size > (1ULL << 40))
 			return usage_error("bad RAM size '%s' (a multiple of 4 KiB up to 1T, "
 					   "e.g. 64M)", arg);
+		o->ram_set = true;
 		return -1;
 	case OPT_LOAD_ADDR:
 		if (parse_size(arg, &o->load_addr) != 0 || strpbrk(arg, "kKmMgG"))
@@ -265,6 +292,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 	case OPT_PLATFORM_KEY: o->keys.platform_key = arg; o->keys_set = true; return -1;
 	case OPT_REALM_KEY: o->keys.realm_key = arg; o->keys_set = true; return -1;
 	case OPT_SAVE: o->cfg.save_path = arg; return -1;
+	case OPT_KERNEL: o->kernel = arg; return -1;
+	case OPT_APPEND: o->append = arg; return -1;
+	case OPT_SAVE_CONSOLE_TOKEN: o->cfg.console_token_path = arg; return -1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
 			return usage_error("bad timeout '%s' (seconds, more than 0)", arg);
@@ -298,6 +328,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->socket != NULL && o->keys_set)
 		return usage_error("--state-dir, --platform-key and --realm-key are for the RMM "
 				   "in this process; the daemon at --socket attests with its own");
+	if (o->kernel != NULL) {
+		if (optind < argc)
+			return usage_error("--kernel boots Linux: no IMAGE too ('%s')",
+					   argv[optind]);
+		if (o->load_addr_set)
+			return usage_error("--load-addr is for IMAGE; an Image's header "
+					   "says where it goes");
+		if (!o->ram_set)
+			o->cfg.ram_size = LINUX_RAM_DEFAULT;
+		o->image = o->kernel;
+		return -1;
+	}
+	if (o->append != NULL)
+		return usage_error("--append is for --kernel");
 	if (optind >= argc)
 		return usage_error("no image given");
 	if (optind + 1 < argc)
@@ -313,7 +357,92 @@ struct files {
 	size_t image_size, dtb_size, initrd_size;
 	struct vmm_image image;
 	struct vmm_blob dtb, initrd;
+	uint64_t initrd_at;		/* where the generated DTB says it is */
 };
+
+/*
+ * The kernel command line: rmm-run's console arguments, then --append. The
+ * early console starts before Linux knows it is a realm, so it is given
+ * the UART's unprotected alias (at the protected address the realm would
+ * get an SEA, rmi-1.0.md 9.3); the PL011 driver later finds the alias by
+ * itself (the RIPAS of its address is EMPTY).
+ */
+static char *linux_bootargs(const struct options *o)
+{
+	unsigned int s2sz = o->cfg.ipa_bits != 0 ? o->cfg.ipa_bits :
+			    vmm_ipa_bits_needed(&o->cfg);
+	uint64_t uart = VMM_UART_BASE | 1ULL << (s2sz - 1);
+	size_t n = strlen(VMM_LINUX_ARGS) + 24 + (o->append != NULL ? strlen(o->append) : 0);
+	char *args = malloc(n);
+
+	if (args != NULL)
+		snprintf(args, n, "%s0x%" PRIx64 "%s%s", VMM_LINUX_ARGS, uart,
+			 o->append != NULL ? " " : "", o->append != NULL ? o->append : "");
+	return args;
+}
+
+/*
+ * The device tree for the Linux guest, made twice: its size decides where
+ * the builder puts it and so the initrd below it (vmm_place_blobs), whose
+ * addresses go into /chosen; the second blob has the same size.
+ */
+static int linux_dtb(const struct options *o, struct files *f)
+{
+	struct vmm_linux_dt dt = {
+		.ram_base = o->cfg.ram_base, .ram_size = o->cfg.ram_size,
+		.num_recs = o->cfg.num_recs,
+	};
+	uint64_t dtb_at, initrd_at;
+	char err[256];
+	int ret = -1;
+
+	dt.bootargs = linux_bootargs(o);
+	/* Placeholders with the properties of the final blob. */
+	if (f->initrd_buf != NULL)
+		dt.initrd_end = 1;
+	if (dt.bootargs == NULL || vmm_linux_dtb(&dt, &f->dtb_buf, &f->dtb_size) != 0) {
+		fprintf(stderr, "rmm-run: cannot make the device tree: out of memory\n");
+		goto out;
+	}
+	if (vmm_place_blobs(&o->cfg, &f->image, f->dtb_size, f->initrd_size, &dtb_at,
+			    &initrd_at, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmm-run: %s\n", err);
+		goto out;
+	}
+	if (f->initrd_buf != NULL) {
+		size_t size = f->dtb_size;
+
+		dt.initrd_start = initrd_at;
+		dt.initrd_end = initrd_at + f->initrd_size;
+		free(f->dtb_buf);
+		f->dtb_buf = NULL;
+		if (vmm_linux_dtb(&dt, &f->dtb_buf, &f->dtb_size) != 0 || f->dtb_size != size) {
+			fprintf(stderr, "rmm-run: cannot make the device tree\n");
+			goto out;
+		}
+	}
+	f->initrd_at = initrd_at;
+	ret = 0;
+out:
+	free((char *)dt.bootargs);
+	return ret;
+}
+
+static int load_linux(const struct options *o, struct files *f)
+{
+	char err[512];
+
+	if (vmm_linux_image_parse(f->image_buf, f->image_size, o->cfg.ram_base, &f->image,
+				  err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmm-run: %s: %s\n", o->kernel, err);
+		return VMM_EXIT_ERROR;
+	}
+	if (o->dtb == NULL && linux_dtb(o, f) != 0)
+		return VMM_EXIT_ERROR;
+	f->dtb = (struct vmm_blob){ f->dtb_buf, f->dtb_size };
+	f->initrd = (struct vmm_blob){ f->initrd_buf, f->initrd_size };
+	return -1;
+}
 
 static int load_files(const struct options *o, struct files *f)
 {
@@ -327,6 +456,8 @@ static int load_files(const struct options *o, struct files *f)
 		fprintf(stderr, "rmm-run: %s\n", err);
 		return VMM_EXIT_ERROR;
 	}
+	if (o->kernel != NULL)
+		return load_linux(o, f);
 	if (o->load_addr_set && vmm_image_is_elf(f->image_buf, f->image_size))
 		return usage_error("--load-addr is for flat images; %s is an ELF file with "
 				   "its own addresses", o->image);
@@ -434,9 +565,14 @@ static int build_and_run(const struct options *o, struct host *h, struct files *
 
 	if (v == NULL)
 		return VMM_EXIT_ERROR;
-	if (vmm_build(v, &f->image, o->dtb != NULL ? &f->dtb : NULL,
+	if (vmm_build(v, &f->image, f->dtb_buf != NULL ? &f->dtb : NULL,
 		      o->initrd != NULL ? &f->initrd : NULL) != 0 ||
 	    vmm_rim_hex(v, rim) != 0) {
+		vmm_free(v);
+		return VMM_EXIT_ERROR;
+	}
+	if (o->kernel != NULL && o->dtb == NULL && vmm_layout(v)->initrd != f->initrd_at) {
+		fprintf(stderr, "rmm-run: the initrd is not where the device tree says\n");
 		vmm_free(v);
 		return VMM_EXIT_ERROR;
 	}

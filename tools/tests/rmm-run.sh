@@ -89,6 +89,42 @@ if grep -q "^rmm-run: entry 0x40000000; 3 image pages (measured)" "$tmp/out" &&
 else
 	not_ok "flat image: entry, pages, SHA-256 RIM"
 fi
+# --- Linux: --kernel -------------------------------------------------------------------
+
+expect "--kernel with an IMAGE" 2 "no IMAGE too" "$rmm_run" --kernel "$tmp/flat" "$tmp/flat"
+expect "--append without --kernel" 2 "--append is for --kernel" \
+	"$rmm_run" --append quiet "$tmp/flat"
+expect "--kernel and --load-addr" 2 "--load-addr is for IMAGE" \
+	"$rmm_run" --kernel "$tmp/flat" --load-addr 0x40000000
+expect "--kernel not an Image" 1 "not an arm64 Linux Image" "$rmm_run" --kernel "$tmp/flat"
+# An Image header (text_offset 0, image_size 1 MiB, 4 KiB pages, anywhere)
+# on 8 KiB of zeros: built, the DTB at the top of RAM, the initrd below it.
+{
+	printf '\000\000\000\000\000\000\000\000'
+	printf '\000\000\000\000\000\000\000\000'
+	printf '\000\000\020\000\000\000\000\000'
+	printf '\012\000\000\000\000\000\000\000'
+	printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+	printf '\000\000\000\000\000\000\000\000ARM\144\000\000\000\000'
+	head -c 8128 /dev/zero
+} >"$tmp/Image"
+head -c 5000 /dev/zero >"$tmp/initrd"
+expect_built "--kernel Image --initrd" "$rmm_run" --timeout 1 --ram 16M \
+	--kernel "$tmp/Image" --initrd "$tmp/initrd" --append "rdinit=/init"
+rim_linux=$(rim)
+# 256 pages of image_size, 1 of DTB, 2 of initrd (4 KiB aligned below it).
+if grep -q "^rmm-run: entry 0x40000000; 259 image pages (measured)" "$tmp/out" &&
+   grep -q "^rmm-run: dtb at 0x40e00000 " "$tmp/out" &&
+   grep -q "^rmm-run: initrd at \[0x40dfe000, 0x40dff388)" "$tmp/out"; then
+	ok "--kernel: image_size pages, the DTB and the initrd placed"
+else
+	not_ok "--kernel: image_size pages, the DTB and the initrd placed"
+	sed 's/^/  /' "$tmp/out"
+fi
+expect_built "--kernel, another command line" "$rmm_run" --timeout 1 --ram 16M \
+	--kernel "$tmp/Image" --initrd "$tmp/initrd" --append "rdinit=/sbin/init"
+check "the command line is in the RIM (the DTB is measured)" [ "$(rim)" != "$rim_linux" ]
+
 expect_built "same image again" "$rmm_run" --timeout 1 --ram 4M "$tmp/flat"
 check "the RIM is reproducible" [ "$(rim)" = "$rim_flat" ]
 expect_built "--measured" "$rmm_run" --timeout 1 --ram 4M --measured "$tmp/flat"

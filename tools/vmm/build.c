@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -327,6 +328,17 @@ static unsigned int bits_for(uint64_t x)
 	return x == 0 ? 0 : 64 - (unsigned int)__builtin_clzll(x);
 }
 
+unsigned int vmm_ipa_bits_needed(const struct vmm_config *cfg)
+{
+	uint64_t top = cfg->ram_base + cfg->ram_size;
+	unsigned int need;
+
+	if (top < VMM_SCRATCH_BASE + VMM_DEVICE_SIZE)
+		top = VMM_SCRATCH_BASE + VMM_DEVICE_SIZE;
+	need = bits_for(top - 1) + 1;
+	return need < 32 ? 32 : need;
+}
+
 /*
  * s2sz: the IPA width of a VM whose memory map fits (as a VMM sizes its
  * VM's IPA space), plus the top bit that selects the unprotected half.
@@ -335,18 +347,13 @@ static unsigned int bits_for(uint64_t x)
  */
 static int realm_geometry(struct vmm *v)
 {
-	uint64_t top = v->cfg.ram_base + v->cfg.ram_size;
 	unsigned int max = (unsigned int)RMI_FIELD_GET(v->feat0, S2SZ);
 	unsigned int need, s2sz, lookup;
 
 	/* spec: 48 bits at most without LPA2, which rmm-run does not use. */
 	if (max > 48)
 		max = 48;
-	if (top < VMM_SCRATCH_BASE + VMM_DEVICE_SIZE)
-		top = VMM_SCRATCH_BASE + VMM_DEVICE_SIZE;
-	need = bits_for(top - 1) + 1;
-	if (need < 32)
-		need = 32;
+	need = vmm_ipa_bits_needed(&v->cfg);
 	s2sz = v->cfg.ipa_bits != 0 ? v->cfg.ipa_bits : need;
 	if (s2sz < need || s2sz > max) {
 		vmm_msg(v, "an IPA width of %u bits does not fit: the memory map needs "
@@ -370,10 +377,10 @@ struct placement {
 	uint64_t nslots;
 };
 
-static bool overlaps_kernel(const struct placement *p, uint64_t a, uint64_t size)
+static bool overlaps_kernel(const struct vmm_image *k, uint64_t a, uint64_t size)
 {
-	for (unsigned int i = 0; i < p->kernel->nseg; i++) {
-		const struct vmm_segment *s = &p->kernel->seg[i];
+	for (unsigned int i = 0; i < k->nseg; i++) {
+		const struct vmm_segment *s = &k->seg[i];
 
 		if (a < s->ipa + s->memsz && s->ipa < a + size)
 			return true;
@@ -403,56 +410,76 @@ static int check_kernel(struct vmm *v, const struct vmm_image *k)
 }
 
 /* Top-down below *top: 2 MiB aligned if that fits, else 4 KiB aligned. */
-static int place_blob(struct vmm *v, const struct placement *p, const char *what,
-		      uint64_t size, bool prefer_2m, uint64_t *top, uint64_t *at)
+static int place_blob(const struct vmm_config *cfg, const struct vmm_image *k,
+		      const char *what, uint64_t size, bool prefer_2m, uint64_t *top,
+		      uint64_t *at, char *err, size_t err_size)
 {
-	uint64_t base = v->cfg.ram_base;
+	uint64_t base = cfg->ram_base;
 
 	if (size > *top - base) {
-		vmm_msg(v, "the %s (%" PRIu64 " bytes) does not fit in RAM (see --ram)",
-			what, size);
+		snprintf(err, err_size, "the %s (%" PRIu64 " bytes) does not fit in RAM "
+			 "(see --ram)", what, size);
 		return -1;
 	}
 	*at = align_down(*top - size, prefer_2m ? SZ_2M : GRANULE);
-	if (*at < base || overlaps_kernel(p, *at, size))
+	if (*at < base || overlaps_kernel(k, *at, size))
 		*at = align_down(*top - size, GRANULE);
-	if (*at < base || overlaps_kernel(p, *at, size)) {
-		vmm_msg(v, "the %s (%" PRIu64 " bytes) does not fit in RAM beside the image "
-			"(see --ram)", what, size);
+	if (*at < base || overlaps_kernel(k, *at, size)) {
+		snprintf(err, err_size, "the %s (%" PRIu64 " bytes) does not fit in RAM "
+			 "beside the image (see --ram)", what, size);
 		return -1;
 	}
 	*top = *at;
 	return 0;
 }
 
+int vmm_place_blobs(const struct vmm_config *cfg, const struct vmm_image *kernel,
+		    uint64_t dtb_size, uint64_t initrd_size, uint64_t *dtb,
+		    uint64_t *initrd, char *err, size_t err_size)
+{
+	uint64_t top = cfg->ram_base + cfg->ram_size;
+
+	*dtb = 0;
+	*initrd = 0;
+	/* The arm64 boot protocol: the DTB within one 2 MiB block, up to 2 MiB
+	 * large; the initrd anywhere below it. */
+	if (dtb_size > VMM_DTB_MAX_SIZE) {
+		snprintf(err, err_size, "the DTB must be 1 byte to 2 MiB large");
+		return -1;
+	}
+	if (dtb_size != 0 &&
+	    place_blob(cfg, kernel, "DTB", dtb_size, true, &top, dtb, err, err_size) != 0)
+		return -1;
+	if (initrd_size != 0 &&
+	    place_blob(cfg, kernel, "initrd", initrd_size, false, &top, initrd, err,
+		       err_size) != 0)
+		return -1;
+	return 0;
+}
+
 static int place_images(struct vmm *v, struct placement *p)
 {
-	uint64_t top = v->cfg.ram_base + v->cfg.ram_size;
+	char err[256];
 
 	if (check_kernel(v, p->kernel) != 0)
 		return -1;
 	v->layout.entry = p->kernel->entry;
-	/* The arm64 boot protocol: the DTB within one 2 MiB block, up to 2 MiB
-	 * large; the initrd anywhere below it. */
-	if (p->dtb != NULL) {
-		if (p->dtb->size == 0 || p->dtb->size > VMM_DTB_MAX_SIZE) {
-			vmm_msg(v, "the DTB must be 1 byte to 2 MiB large");
-			return -1;
-		}
-		if (place_blob(v, p, "DTB", p->dtb->size, true, &top, &v->layout.dtb) != 0)
-			return -1;
-		v->layout.dtb_size = p->dtb->size;
+	if (p->dtb != NULL && p->dtb->size == 0) {
+		vmm_msg(v, "the DTB must be 1 byte to 2 MiB large");
+		return -1;
 	}
-	if (p->initrd != NULL) {
-		if (p->initrd->size == 0) {
-			vmm_msg(v, "the initrd is empty");
-			return -1;
-		}
-		if (place_blob(v, p, "initrd", p->initrd->size, false, &top,
-			       &v->layout.initrd) != 0)
-			return -1;
-		v->layout.initrd_size = p->initrd->size;
+	if (p->initrd != NULL && p->initrd->size == 0) {
+		vmm_msg(v, "the initrd is empty");
+		return -1;
 	}
+	if (vmm_place_blobs(&v->cfg, p->kernel, p->dtb != NULL ? p->dtb->size : 0,
+			    p->initrd != NULL ? p->initrd->size : 0, &v->layout.dtb,
+			    &v->layout.initrd, err, sizeof(err)) != 0) {
+		vmm_msg(v, "%s", err);
+		return -1;
+	}
+	v->layout.dtb_size = p->dtb != NULL ? p->dtb->size : 0;
+	v->layout.initrd_size = p->initrd != NULL ? p->initrd->size : 0;
 	return 0;
 }
 
@@ -816,8 +843,8 @@ int vmm_shared_read(struct vmm *v, uint64_t ipa, void *buf, size_t size)
 	return ret;
 }
 
-/* RmiRecMpidr of REC index i (rmi-1.0.md 5.4), KVM's default vCPU MPIDR. */
-static uint64_t rec_mpidr(unsigned int i)
+/* KVM's default vCPU MPIDR for vCPU index i. */
+uint64_t vmm_rec_mpidr(unsigned int i)
 {
 	return (uint64_t)(i & 0xF) | (uint64_t)((i >> 4) & 0xFF) << 8 |
 	       (uint64_t)((i >> 12) & 0xFF) << 16;
@@ -833,7 +860,7 @@ static int rec_create(struct vmm *v, unsigned int i, uint64_t naux, uint64_t par
 
 	memset(p, 0, sizeof(*p));
 	p->flags = i == 0 ? RMI_REC_CREATE_RUNNABLE : 0;
-	p->mpidr = rec_mpidr(i);
+	p->mpidr = vmm_rec_mpidr(i);
 	p->pc = i == 0 ? v->layout.entry : 0;
 	p->gprs[0] = i == 0 ? v->layout.dtb : 0;
 	p->num_aux = naux;

@@ -20,11 +20,24 @@
 /* PL011 and scratch state (mmio.c). */
 #define VMM_UART_REGS	(VMM_DEVICE_SIZE / 4)
 
+/* The longest UART line whose hex digits go into a console token. */
+#define VMM_CONSOLE_LINE_MAX	4096
+
 struct vmm_mmio {
 	pthread_mutex_t lock;
 	uint32_t uart[VMM_UART_REGS];	/* registers that keep what is written */
 	uint8_t scratch[VMM_DEVICE_SIZE];
 	bool sysreg_warned;
+	/* The UART's current line, and the console token being read
+	 * (cfg.console_token_path). */
+	char line[VMM_CONSOLE_LINE_MAX];
+	size_t line_len;
+	bool line_long;			/* more than line[] held */
+	bool in_token;
+	bool token_bad;
+	uint8_t *token;			/* VMM_SAVE_MAX bytes once started */
+	size_t token_len;
+	unsigned int tokens_saved;
 };
 
 /* One REC and the host thread that runs it (run.c). */

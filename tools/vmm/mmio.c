@@ -5,6 +5,9 @@
  * (vmm.h). Addresses here are without the unprotected bit. One lock for
  * all of it: REC threads access the devices at the same time.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -35,6 +38,7 @@ void vmm_mmio_init(struct vmm_mmio *m)
 
 void vmm_mmio_fini(struct vmm_mmio *m)
 {
+	free(m->token);
 	pthread_mutex_destroy(&m->lock);
 }
 
@@ -52,6 +56,107 @@ static uint64_t uart_read(struct vmm *v, uint64_t off, unsigned int size)
 	return v->mmio.uart[off / 4];
 }
 
+/* ---- the console token: hex between two marker lines ----------------------- */
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A line of the token: hex digit pairs, blanks ignored. */
+static void token_line(struct vmm_mmio *m, const char *line)
+{
+	int hi = -1;
+
+	for (const char *p = line; *p != '\0' && !m->token_bad; p++) {
+		int d = hex_digit(*p);
+
+		if (*p == ' ' || *p == '\t' || *p == '\r')
+			continue;
+		if (d < 0 || (hi < 0 && m->token_len == VMM_SAVE_MAX)) {
+			m->token_bad = true;
+		} else if (hi < 0) {
+			hi = d;
+		} else {
+			m->token[m->token_len++] = (uint8_t)(hi << 4 | d);
+			hi = -1;
+		}
+	}
+	if (hi >= 0)
+		m->token_bad = true;
+}
+
+static void token_save(struct vmm *v)
+{
+	struct vmm_mmio *m = &v->mmio;
+	FILE *f;
+
+	if (m->token_bad || m->token_len == 0) {
+		vmm_msg(v, "the console token is not hex digit pairs (up to %llu bytes): "
+			"not saved", (unsigned long long)VMM_SAVE_MAX);
+		return;
+	}
+	f = fopen(v->cfg.console_token_path, "wb");
+	if (f == NULL || fwrite(m->token, 1, m->token_len, f) != m->token_len ||
+	    fclose(f) != 0) {
+		vmm_msg(v, "cannot write %s: %s", v->cfg.console_token_path, strerror(errno));
+		return;
+	}
+	m->tokens_saved++;
+	vmm_msg(v, "console token: %zu bytes saved to %s", m->token_len,
+		v->cfg.console_token_path);
+}
+
+static void console_line(struct vmm *v)
+{
+	struct vmm_mmio *m = &v->mmio;
+	char *line = m->line;
+	size_t n = m->line_len;
+
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	if (!m->in_token && strcmp(line, VMM_TOKEN_BEGIN) == 0) {
+		if (m->token == NULL)
+			m->token = malloc(VMM_SAVE_MAX);
+		if (m->token == NULL) {
+			vmm_msg(v, "out of memory for the console token");
+			return;
+		}
+		m->in_token = true;
+		m->token_bad = false;
+		m->token_len = 0;
+	} else if (m->in_token && strcmp(line, VMM_TOKEN_END) == 0) {
+		m->in_token = false;
+		token_save(v);
+	} else if (m->in_token) {
+		if (m->line_long)
+			m->token_bad = true;
+		token_line(m, line);
+	}
+}
+
+static void console_putc(struct vmm *v, uint8_t c)
+{
+	struct vmm_mmio *m = &v->mmio;
+
+	if (c == '\n') {
+		console_line(v);
+		m->line_len = 0;
+		m->line_long = false;
+	} else if (m->line_len < sizeof(m->line) - 1) {
+		m->line[m->line_len++] = (char)c;
+	} else {
+		m->line_long = true;
+	}
+}
+
 static void uart_putc(struct vmm *v, uint8_t c)
 {
 	if (__atomic_add_fetch(&v->stats.uart_bytes, 1, __ATOMIC_RELAXED) == 1)
@@ -61,6 +166,8 @@ static void uart_putc(struct vmm *v, uint8_t c)
 		fflush(v->cfg.out);
 		v->stats.last_line_ns = vmm_now_ns(v);
 	}
+	if (v->cfg.console_token_path != NULL)
+		console_putc(v, c);
 }
 
 static void uart_write(struct vmm *v, uint64_t off, unsigned int size, uint64_t value)

@@ -60,6 +60,19 @@ struct rmm;
 #define VMM_DTB_MAX_SIZE	(2ULL << 20)
 /* The host PA of the NS memory rmm-run gives the RMM. */
 #define VMM_HOST_PA_BASE	0x100000000ULL
+/* The GICv3 as the KVM executor places it (executor/kvm.h): distributor,
+ * then one redistributor frame pair per REC, REC 0 first. */
+#define VMM_GICD_BASE		0x08000000ULL
+#define VMM_GICD_SIZE		0x10000ULL
+#define VMM_GICR_BASE		0x080a0000ULL
+#define VMM_GICR_SIZE		0x20000ULL
+/* The UART's interrupt in the device tree: SPI 1 (INTID 33), never
+ * raised: the UART never fills and never has input. */
+#define VMM_UART_SPI		1
+/* Lines around an attestation token the realm prints in hex on the UART
+ * (cfg.console_token_path). */
+#define VMM_TOKEN_BEGIN		"-----BEGIN REALM TOKEN-----"
+#define VMM_TOKEN_END		"-----END REALM TOKEN-----"
 
 /* rmm-run's exit status. */
 enum vmm_exit_code {
@@ -137,6 +150,24 @@ struct vmm_blob {
 int vmm_image_parse(const uint8_t *buf, size_t size, uint64_t load_addr,
 		    struct vmm_image *img, char *err, size_t err_size);
 bool vmm_image_is_elf(const uint8_t *buf, size_t size);
+/* An arm64 Linux Image (booting.rst): its header says where it goes, at
+ * text_offset above the first 2 MiB boundary of RAM from ram_base, and its
+ * size with .bss (image_size, the segment's memsz). */
+bool vmm_linux_image_is(const uint8_t *buf, size_t size);
+int vmm_linux_image_parse(const uint8_t *buf, size_t size, uint64_t ram_base,
+			  struct vmm_image *img, char *err, size_t err_size);
+
+/* The device tree of the realm's machine for a Linux guest. */
+struct vmm_linux_dt {
+	uint64_t ram_base, ram_size;
+	unsigned int num_recs;
+	const char *bootargs;
+	uint64_t initrd_start, initrd_end;	/* IPAs; end <= start: none */
+};
+
+/* The blob (malloc'd) and its size. Returns 0 or -1 (out of memory). */
+int vmm_linux_dtb(const struct vmm_linux_dt *dt, uint8_t **blob, size_t *size);
+
 /* Reads a whole file (malloc'd). Returns 0, or -1 with err filled. */
 int vmm_read_file(const char *path, uint8_t **buf, size_t *size, char *err,
 		  size_t err_size);
@@ -154,12 +185,32 @@ struct vmm_config {
 	bool reject_ripas;		/* answer RIPAS changes with a reject */
 	bool trace;			/* every REC exit on log */
 	const char *save_path;		/* VMM_HOST_CALL_SAVE writes here */
+	/* The bytes printed in hex between VMM_TOKEN_BEGIN and VMM_TOKEN_END
+	 * lines on the UART are written here. */
+	const char *console_token_path;
 	unsigned int timeout_ms;	/* 0: none */
 	FILE *out;			/* what the realm writes to the UART */
 	FILE *log;			/* the host's messages */
 };
 
 void vmm_config_default(struct vmm_config *cfg);
+
+/* The smallest IPA width (s2sz) that holds the RAM and the devices in the
+ * protected half: the realm's, unless cfg->ipa_bits says otherwise. */
+unsigned int vmm_ipa_bits_needed(const struct vmm_config *cfg);
+
+/* RmiRecMpidr of REC index i (rmi-1.0.md 5.4): the MPIDR the realm sees. */
+uint64_t vmm_rec_mpidr(unsigned int i);
+
+/*
+ * Where vmm_build() puts a DTB of dtb_size bytes (0: none) and an initrd of
+ * initrd_size bytes (0: none) beside the kernel: the DTB at the top of RAM,
+ * 2 MiB aligned when that fits, the initrd below it, 4 KiB aligned. Returns
+ * 0, or -1 with err filled when they do not fit.
+ */
+int vmm_place_blobs(const struct vmm_config *cfg, const struct vmm_image *kernel,
+		    uint64_t dtb_size, uint64_t initrd_size, uint64_t *dtb,
+		    uint64_t *initrd, char *err, size_t err_size);
 
 /* Where the builder put things, for messages and tests. */
 struct vmm_layout {
