@@ -9,7 +9,9 @@
 # rmm-run saves it (--save-console-token).
 #
 # Checks per boot: the guest's banner, realm mode in its dmesg, the TSM
-# provider, a token that is a CCA token (CBOR tag 399 first) holding the
+# provider, a token that is a CCA token (CBOR tag 399 first) that rmmctl
+# verify-token (inside) and the Node verifier (here, tools/tests/verifier)
+# accept with the platform key of rmm-run's state directory, holding the
 # challenge and the RIM rmm-run printed, rmm-run's exit status 0 (PSCI
 # SYSTEM_OFF). Prints the boot time to the guest's init, the whole run's
 # time and rmm-run's REC exit counts (--stats), and "linux-realm: N passed,
@@ -27,29 +29,9 @@ BOOT_TIMEOUT=${LINUX_REALM_TIMEOUT:-600}
 DEVBOX_TIMEOUT=${DEVBOX_TIMEOUT:-1500}
 RECS=${LINUX_REALM_RECS:-1 2}
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-# contains HAYSTACK NEEDLE: a non-empty NEEDLE is in HAYSTACK.
-contains() {
-	[ -n "$2" ] && case $1 in *"$2"*) true ;; *) false ;; esac
-}
-step() {
-	local what=$1 st=0
-	shift
-	"$@" || st=$?
-	if [ "$st" -ne 0 ]; then
-		fail "$what (exit status $st)"
-		echo "linux-realm: $passed passed, $failed failed"
-		exit 1
-	fi
-}
+checks_name=linux-realm
+# shellcheck source=devbox/tests/checks.bash
+. "$top/devbox/tests/checks.bash"
 
 step "installing the cross-build's packages" "$top/scripts/install-deps" --cross
 step "fetching the devbox's kernel and busybox" "$top/devbox/fetch"
@@ -64,31 +46,38 @@ mkdir -p "$out"
 challenge=$(od -An -N64 -tx1 /dev/urandom | tr -d ' \n')
 step "building the guest's initramfs" "$top/devbox/guest-initramfs" "$out/guest.cpio" "$challenge"
 
-# Attestation (RSI_ATTESTATION_TOKEN_INIT/CONTINUE) comes with rmmctl
-# verify-token; a tree without them answers the token request with an error,
-# which the guest reports: then the token checks are that report.
-attest=no
-grep -q 'verify-token' "$top/tools/rmmctl.c" && attest=yes
-
 # Inside: each boot's console and rmm-run's messages between marker lines,
-# then the token in hex and the timings.
+# then the token in hex, rmmctl verify-token's verdict with the platform
+# key of rmm-run's state directory (the key printed too, '|' for newlines),
+# and the timings.
 cat >"$out/boot.sh" <<EOF
 up() { cut -d' ' -f1 /proc/uptime; }
+rmmctl keys --state-dir /root/state | sed -n '/^platform key/,/END PUBLIC KEY/p' |
+	sed -n '/BEGIN PUBLIC KEY/,/END PUBLIC KEY/p' >/root/platform.pem
+echo "linux-realm: platform-key \$(tr '\\n' '|' </root/platform.pem)"
 for n in $RECS; do
 	echo "linux-realm: begin \$n"
 	t0=\$(up)
-	rmm-run --kernel /root/Image --initrd /root/guest.cpio --append "rdinit=/init" \\
-		--recs \$n --stats --timeout $BOOT_TIMEOUT --save-console-token /tmp/token 2>&1
-	status=\$?
+	# The console as it comes; when the init's banner does, the seconds
+	# since rmm-run started (the devbox's clock).
+	{ rmm-run --kernel /root/Image --initrd /root/guest.cpio --append "rdinit=/init" \\
+		--recs \$n --stats --timeout $BOOT_TIMEOUT --state-dir /root/state \\
+		--save-console-token /tmp/token 2>&1; echo \$? >/tmp/status; } |
+	while IFS= read -r line; do
+		case \$line in
+		"guest: realm Linux "*)
+			echo "linux-realm: init \$(awk -v a="\$t0" -v b="\$(up)" 'BEGIN { printf "%.1f", b - a }')" ;;
+		esac
+		printf '%s\n' "\$line"
+	done
+	status=\$(cat /tmp/status)
 	t1=\$(up)
 	if [ -f /tmp/token ]; then
 		echo "linux-realm: token \$(od -An -v -tx1 /tmp/token | tr -d ' \\n')"
-		if [ $attest = yes ]; then
-			rmmctl verify-token /tmp/token >/tmp/verify 2>&1
-			st=\$?
-			sed 's/^/linux-realm: verify: /' /tmp/verify
-			echo "linux-realm: verify-token status \$st"
-		fi
+		rmmctl verify-token --platform-key /root/platform.pem /tmp/token >/tmp/verify 2>&1
+		st=\$?
+		sed 's/^/linux-realm: verify: /' /tmp/verify
+		echo "linux-realm: verify-token status \$st"
 	fi
 	rm -f /tmp/token
 	echo "linux-realm: end \$n \$status \$(awk -v a="\$t0" -v b="\$t1" 'BEGIN { printf "%.1f", b - a }')"
@@ -108,6 +97,28 @@ else
 	fail "the devbox (devbox/run exit status $devbox_status; $out/run.txt)"
 	tail -n 20 "$out/run.txt" | sed 's/^/    /'
 fi
+
+# node_verify N TOKEN_HEX RIM: the Node verifier accepts the token of the
+# boot with N RECs, with the platform key and the expected challenge, RIM
+# and REMs (the guest extends none).
+node_verify() {
+	local work=$out/node-$1 zeros
+	zeros=$(printf '%064d' 0)
+	mkdir -p "$work"
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$2" \
+		>"$work/token.cbor"
+	tr -d '\r' <"$out/devbox.txt" | sed -n 's/^linux-realm: platform-key //p' |
+		tr '|' '\n' >"$work/platform.pem"
+	printf '{"challenge": "%s", "rim": "%s", "rems": ["%s", "%s", "%s", "%s"], "hash_algo": "sha-256"}\n' \
+		"$challenge" "$3" "$zeros" "$zeros" "$zeros" "$zeros" >"$work/expect.json"
+	if "$top/devbox/tests/node-verify.sh" "$work" "$work/token.cbor" "$work/platform.pem" \
+		"$work/expect.json" >/dev/null; then
+		pass "$1 REC(s): the Node verifier accepts it, claims as expected"
+	else
+		fail "$1 REC(s): the Node verifier rejects it ($work)"
+		cat "$work/npm.txt" "$work/node.txt" 2>/dev/null | sed 's/^/    /'
+	fi
+}
 
 # One boot's console: the lines between its begin and end markers.
 for n in $RECS; do
@@ -130,19 +141,19 @@ for n in $RECS; do
 		grep -q "^guest: dmesg: .*RME: Using RSI version 1.0" "$log"
 	check "$n REC(s): configfs-tsm provider arm_cca_guest" \
 		grep -q "^guest: TSM provider arm_cca_guest" "$log"
-	if [ $attest = yes ]; then
-		check "$n REC(s): a token saved, CBOR tag 399 first" [ "${token:0:6}" = d9018f ]
-		check "$n REC(s): the token holds the challenge" contains "$token" "$challenge"
-		check "$n REC(s): the token holds the RIM" contains "$token" "$rim"
-		check "$n REC(s): rmmctl verify-token accepts it" \
-			grep -q "^linux-realm: verify-token status 0$" "$log"
-	else
-		echo "SKIP: $n REC(s): token contents (this tree has no attestation: no rmmctl verify-token)"
-		check "$n REC(s): the guest's token request fails, no token saved" \
-			eval 'grep -q "^guest: reading outblob failed" "$log" && [ -z "$token" ]'
-	fi
+	check "$n REC(s): a token saved, CBOR tag 399 first" [ "${token:0:6}" = d9018f ]
+	check "$n REC(s): rmmctl verify-token accepts it, platform signature too" \
+		grep -q "^linux-realm: verify-token status 0$" "$log"
+	check "$n REC(s): its challenge is the init's" \
+		grep -qx "linux-realm: verify: realm.challenge $challenge" "$log"
+	check "$n REC(s): its RIM is the one rmm-run printed" \
+		grep -qx "linux-realm: verify: realm.initial-measurement $rim" "$log"
+	node_verify "$n" "$token" "$rim"
+
 	check "$n REC(s): rmm-run exit status 0 (SYSTEM_OFF)" [ "$status" -eq 0 ]
-	echo "linux-realm: $n REC(s): $(sed -n 's/^guest: realm Linux \(.*\) up after \([0-9.]*\) s.*/guest init after \2 s (guest uptime)/p' "$log"), rmm-run ran $secs s"
+	init=$(sed -n 's/^linux-realm: init //p' "$log")
+	echo "linux-realm: $n REC(s): boot to the guest's init ${init:-?} s (goal <= 60 s)," \
+		"rmm-run ran $secs s"
 	grep -E '^rmm-run: (REC exits|MMIO|RAM|times)' "$log" | sed 's/^/    /' || true
 done
 echo "linux-realm: $passed passed, $failed failed"

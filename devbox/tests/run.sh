@@ -28,25 +28,12 @@ dir=${1:-$top/build-aarch64}
 TEST_TIMEOUT=${DEVBOX_TEST_TIMEOUT:-300}
 DEVBOX_TIMEOUT=${DEVBOX_TIMEOUT:-480}
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+checks_name=devbox
+# shellcheck source=devbox/tests/checks.bash
+. "$top/devbox/tests/checks.bash"
 
 now() { echo "${EPOCHREALTIME/,/.}"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-# step WHAT COMMAND...: a step the tests need; its failure ends the stage.
-step() {
-	local what=$1 st=0
-	shift
-	"$@" || st=$?
-	if [ "$st" -ne 0 ]; then
-		fail "$what (exit status $st)"
-		echo "devbox: $passed passed, $failed failed"
-		exit 1
-	fi
-}
 
 t_start=$(now)
 step "installing the cross-build's packages" "$top/scripts/install-deps" --cross
@@ -189,7 +176,7 @@ fi
 # registry and so runs here, checks it against the platform key it was made
 # with and the claims that log expects (RIM, REMs, challenge).
 verify_attest_token() {
-	local log=$1 out=$dir/devbox/attest vdir=$dir/devbox/attest/verifier
+	local log=$1 out=$dir/devbox/attest
 	rm -rf "$out"
 	mkdir -p "$out"
 	sed -n 's/^attest-token-hex: //p' "$log" |
@@ -197,18 +184,12 @@ verify_attest_token() {
 			>"$out/token.cbor"
 	sed -n 's/^attest-platform-key: //p' "$log" | tr '|' '\n' >"$out/platform.pem"
 	sed -n 's/^attest-expect: //p' "$log" >"$out/expect.json"
-	cp -r "$top/tools/tests/verifier" "$vdir"
-	if ! (cd "$vdir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) \
-		>"$out/npm.txt" 2>&1; then
-		fail "the realm's token: npm ci for the Node verifier ($out/npm.txt)"
-		return
-	fi
-	if node "$vdir/verify.js" "$out/token.cbor" --platform-key "$out/platform.pem" \
-		--expect "$out/expect.json" >"$out/node.txt" 2>&1; then
+	if "$top/devbox/tests/node-verify.sh" "$out" "$out/token.cbor" "$out/platform.pem" \
+		"$out/expect.json" >/dev/null; then
 		pass "the realm's token: the Node verifier accepts it, claims as expected"
 	else
-		fail "the realm's token: the Node verifier rejects it ($out/node.txt)"
-		sed 's/^/    /' "$out/node.txt"
+		fail "the realm's token: the Node verifier rejects it ($out)"
+		cat "$out/npm.txt" "$out/node.txt" 2>/dev/null | sed 's/^/    /'
 	fi
 }
 if grep -q '^attest-token-hex: ' "$logs/tools/tests/rmm-run.sh.log" 2>/dev/null; then
