@@ -96,6 +96,8 @@ static const char usage_text[] =
 "                        time to the first UART byte and when the build\n"
 "                        ended, the realm first ran, wrote its\n"
 "                        first byte and last line and called SYSTEM_OFF\n"
+"  --mark TEXT           with --stats, also when the realm's output first had\n"
+"                        a line containing TEXT (e.g. its init's banner)\n"
 "  --trace               print every REC exit\n"
 "  --log-level LEVEL     log level of the in-process RMM: error, warn\n"
 "                        (default), info, debug (every RMI call), trace\n"
@@ -210,7 +212,7 @@ enum {
 	OPT_RAM = 0x100, OPT_LOAD_ADDR, OPT_DTB, OPT_INITRD, OPT_RECS, OPT_MEASURED,
 	OPT_NO_MEASURE, OPT_HASH, OPT_IPA_BITS, OPT_REJECT_RIPAS, OPT_SOCKET,
 	OPT_TIMEOUT, OPT_STATS, OPT_TRACE, OPT_LOG_LEVEL, OPT_POPULATE, OPT_SAVE,
-	OPT_KERNEL, OPT_APPEND, OPT_SAVE_CONSOLE_TOKEN,
+	OPT_KERNEL, OPT_APPEND, OPT_SAVE_CONSOLE_TOKEN, OPT_MARK,
 };
 
 static const struct option long_options[] = {
@@ -229,6 +231,7 @@ static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "save-console-token", required_argument, NULL, OPT_SAVE_CONSOLE_TOKEN },
+	{ "mark", required_argument, NULL, OPT_MARK },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -295,6 +298,7 @@ static int parse_option(struct options *o, int opt, const char *arg)
 	case OPT_KERNEL: o->kernel = arg; return -1;
 	case OPT_APPEND: o->append = arg; return -1;
 	case OPT_SAVE_CONSOLE_TOKEN: o->cfg.console_token_path = arg; return -1;
+	case OPT_MARK: o->cfg.mark = arg; return -1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &o->cfg.timeout_ms) != 0)
 			return usage_error("bad timeout '%s' (seconds, more than 0)", arg);

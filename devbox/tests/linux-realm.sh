@@ -58,19 +58,11 @@ echo "linux-realm: platform-key \$(tr '\\n' '|' </root/platform.pem)"
 for n in $RECS; do
 	echo "linux-realm: begin \$n"
 	t0=\$(up)
-	# The console as it comes; when the init's banner does, the seconds
-	# since rmm-run started (the devbox's clock).
-	{ rmm-run --kernel /root/Image --initrd /root/guest.cpio --append "rdinit=/init" \\
-		--recs \$n --stats --timeout $BOOT_TIMEOUT --state-dir /root/state \\
-		--save-console-token /tmp/token 2>&1; echo \$? >/tmp/status; } |
-	while IFS= read -r line; do
-		case \$line in
-		"guest: realm Linux "*)
-			echo "linux-realm: init \$(awk -v a="\$t0" -v b="\$(up)" 'BEGIN { printf "%.1f", b - a }')" ;;
-		esac
-		printf '%s\n' "\$line"
-	done
-	status=\$(cat /tmp/status)
+	# --mark: rmm-run says when the init's banner came.
+	rmm-run --kernel /root/Image --initrd /root/guest.cpio --append "rdinit=/init" \\
+		--recs \$n --stats --mark "guest: realm Linux" --timeout $BOOT_TIMEOUT \\
+		--state-dir /root/state --save-console-token /tmp/token 2>&1
+	status=\$?
 	t1=\$(up)
 	if [ -f /tmp/token ]; then
 		echo "linux-realm: token \$(od -An -v -tx1 /tmp/token | tr -d ' \\n')"
@@ -151,7 +143,9 @@ for n in $RECS; do
 	node_verify "$n" "$token" "$rim"
 
 	check "$n REC(s): rmm-run exit status 0 (SYSTEM_OFF)" [ "$status" -eq 0 ]
-	init=$(sed -n 's/^linux-realm: init //p' "$log")
+	init=$(sed -n 's/^rmm-run: mark "guest: realm Linux" \([0-9]*\)\.[0-9]* ms after start$/\1/p' \
+		"$log" | awk '{ printf "%.1f", $1 / 1000 }')
+	check "$n REC(s): rmm-run saw the init's banner (--mark)" [ -n "$init" ]
 	echo "linux-realm: $n REC(s): boot to the guest's init ${init:-?} s (goal <= 60 s)," \
 		"rmm-run ran $secs s"
 	grep -E '^rmm-run: (REC exits|MMIO|RAM|times)' "$log" | sed 's/^/    /' || true

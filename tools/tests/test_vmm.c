@@ -578,6 +578,7 @@ static void test_run_full(void **state)
 
 	(void)state;
 	image_host_call(t);
+	t->cfg.mark = "hi";
 	assert_int_equal(host_build(t, false), 0);
 	hook_host = t;
 	script_full();
@@ -610,6 +611,10 @@ static void test_run_full(void **state)
 	assert_true(s->build_rmi_calls > 0 && s->rmi_calls > s->build_rmi_calls);
 	assert_true(s->last_line_ns >= s->first_uart_ns);
 	assert_true(s->system_off_ns >= s->last_line_ns);
+	/* "hi" is the first line: it is the mark. */
+	assert_true(s->mark_ns >= s->last_line_ns && s->mark_ns <= s->system_off_ns);
+	vmm_print_stats(t->v, t->cfg.log);
+	assert_log(t, "rmm-run: mark \"hi\" ");
 	host_free(t);
 }
 
@@ -618,14 +623,18 @@ static void test_run_reset(void **state)
 	struct host *t = host_new(3);
 
 	(void)state;
+	t->cfg.mark = "r";
 	assert_int_equal(host_build(t, false), 0);
 	mmio(0, UART, 0, true, 0, 0, 'r');
 	call(0, PSCI_SYSTEM_RESET_FID, 0, 0, 0);
 	assert_int_equal(host_run(t), VMM_EXIT_RESET);
 	assert_memory_equal(t->out, "r", 1);
-	/* No newline, no SYSTEM_OFF. */
+	/* No newline, no SYSTEM_OFF, no line with the mark. */
 	assert_int_equal(vmm_stats(t->v)->last_line_ns, -1);
 	assert_int_equal(vmm_stats(t->v)->system_off_ns, -1);
+	assert_int_equal(vmm_stats(t->v)->mark_ns, -1);
+	vmm_print_stats(t->v, t->cfg.log);
+	assert_log(t, "rmm-run: mark \"r\" never seen");
 	assert_int_equal(realm_of_host(t)->state, RMI_REALM_SYSTEM_OFF);
 	host_free(t);
 }

@@ -248,6 +248,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, const struct vmm_backend *be)
 	v->stats.first_uart_ns = -1;
 	v->stats.built_ns = -1;
 	v->stats.last_line_ns = -1;
+	v->stats.mark_ns = -1;
 	v->stats.system_off_ns = -1;
 	pthread_mutex_init(&v->pool_lock, NULL);
 	pthread_mutex_init(&v->populate_lock, NULL);

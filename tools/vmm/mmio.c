@@ -122,6 +122,10 @@ static void console_line(struct vmm *v)
 	if (n > 0 && line[n - 1] == '\r')
 		n--;
 	line[n] = '\0';
+	if (v->cfg.mark != NULL && v->stats.mark_ns < 0 && strstr(line, v->cfg.mark) != NULL)
+		v->stats.mark_ns = vmm_now_ns(v);
+	if (v->cfg.console_token_path == NULL)
+		return;
 	if (!m->in_token && strcmp(line, VMM_TOKEN_BEGIN) == 0) {
 		if (m->token == NULL)
 			m->token = malloc(VMM_SAVE_MAX);
@@ -166,7 +170,7 @@ static void uart_putc(struct vmm *v, uint8_t c)
 		fflush(v->cfg.out);
 		v->stats.last_line_ns = vmm_now_ns(v);
 	}
-	if (v->cfg.console_token_path != NULL)
+	if (v->cfg.console_token_path != NULL || v->cfg.mark != NULL)
 		console_putc(v, c);
 }
 

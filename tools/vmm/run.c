@@ -671,6 +671,18 @@ static void print_times(const struct vmm_stats *s, FILE *f)
 	fprintf(f, "; %" PRIu64 " RMI calls in all\n", s->rmi_calls);
 }
 
+/* --mark: when the realm's output first had the text, or that it never did. */
+static void print_mark(const struct vmm *v, FILE *f)
+{
+	if (v->cfg.mark == NULL)
+		return;
+	if (v->stats.mark_ns < 0)
+		fprintf(f, "rmm-run: mark \"%s\" never seen\n", v->cfg.mark);
+	else
+		fprintf(f, "rmm-run: mark \"%s\" %.3f ms after start\n", v->cfg.mark,
+			(double)v->stats.mark_ns / 1e6);
+}
+
 void vmm_print_stats(const struct vmm *v, FILE *f)
 {
 	const struct vmm_stats *s = &v->stats;
@@ -693,4 +705,5 @@ void vmm_print_stats(const struct vmm *v, FILE *f)
 			"the first REC_ENTER)\n", (double)s->first_uart_ns / 1e6,
 			(double)(s->first_uart_ns - s->first_enter_ns) / 1e6);
 	print_times(s, f);
+	print_mark(v, f);
 }

@@ -188,6 +188,8 @@ struct vmm_config {
 	/* The bytes printed in hex between VMM_TOKEN_BEGIN and VMM_TOKEN_END
 	 * lines on the UART are written here. */
 	const char *console_token_path;
+	/* Statistics: when the first UART line containing it came. */
+	const char *mark;
 	unsigned int timeout_ms;	/* 0: none */
 	FILE *out;			/* what the realm writes to the UART */
 	FILE *log;			/* the host's messages */
@@ -244,6 +246,7 @@ struct vmm_stats {
 	uint64_t build_rmi_calls;	/* those of vmm_build() */
 	int64_t built_ns;		/* from vmm_new(); -1: not built */
 	int64_t last_line_ns;		/* the last UART newline; -1: none */
+	int64_t mark_ns;		/* the first line with cfg.mark; -1: none */
 	int64_t system_off_ns;		/* the SYSTEM_OFF exit; -1: none */
 };
 
