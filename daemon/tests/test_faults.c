@@ -43,6 +43,7 @@
 #include "tmpdir.h"
 
 #include "daemon/server.h"
+#include "daemon/tests/fixture.h"
 #include "rmmemu/log.h"
 
 #define PAGE		HOST_PAGE
@@ -51,11 +52,6 @@
 
 extern char **environ;
 
-struct fixture {
-	char dir[64];
-	char sock[96];
-	struct server *srv;
-};
 
 /* --- the log: errors fail the test, some warnings are counted ------------ */
 
@@ -77,23 +73,9 @@ static void test_log_sink(enum rmm_log_level level, const char *msg, void *ctx)
 
 static int start(void **state, const struct server_opts *tmpl)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct server_opts opts = *tmpl;
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rmmemu-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->sock, sizeof(f->sock), "%s/sock", f->dir);
-	opts.socket_path = f->sock;
-	rmm_log_set_level(RMM_LOG_WARN);
 	log_errors = 0;
 	realm_refusals = 0;
-	if (server_start(&opts, &f->srv) != 0)
-		return -1;
-	*state = f;
-	return 0;
+	return fixture_start(state, tmpl, false);
 }
 
 static int setup(void **state)
@@ -115,51 +97,12 @@ static int setup_realm_limit(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	int ret = log_errors != 0 ? -1 : 0;
+	int ret = fixture_stop(state);
 
-	server_stop(f->srv);
-	tmpdir_remove(f->dir);
-	free(f);
-	return ret;
+	return log_errors != 0 ? -1 : ret;
 }
 
 /* --- helpers ------------------------------------------------------------- */
-
-static int memfd_pages(unsigned int pages)
-{
-	int fd = host_memfd(pages);
-
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static uint8_t *map_fd(int fd, unsigned int pages)
-{
-	uint8_t *p = host_map(fd, pages);
-
-	assert_non_null(p);
-	return p;
-}
-
-static bool page_is(const uint8_t *p, uint8_t byte)
-{
-	for (size_t i = 0; i < PAGE; i++) {
-		if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) != byte)
-			return false;
-	}
-	return true;
-}
-
-static bool wait_page_zero(const uint8_t *p)
-{
-	for (unsigned int t = 0; t < TIMEOUT_MS; t += 10) {
-		if (page_is(p, 0))
-			return true;
-		host_sleep_ms(10);
-	}
-	return false;
-}
 
 static long elapsed_ms(const struct timespec *since)
 {
@@ -169,37 +112,12 @@ static long elapsed_ms(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-static struct rmmemu_client *host_new(struct fixture *f, int fd, unsigned int pages)
-{
-	struct rmmemu_client *c = NULL;
-	int err = rmmemu_connect(f->sock, &c);
-
-	if (err)
-		fail_msg("connect: %s", rmmemu_client_error(NULL, err));
-	if (fd >= 0) {
-		err = rmmemu_share_region(c, BASE, pages * PAGE, fd, 0);
-		if (err)
-			fail_msg("share: %s", rmmemu_client_error(c, err));
-	}
-	return c;
-}
-
 static int try_join(struct fixture *f, struct rmmemu_client *other, struct rmmemu_client **c)
 {
 	uint8_t token[RMMEMU_SESSION_TOKEN_SIZE];
 
 	rmmemu_session_token(other, token);
 	return rmmemu_connect_join(f->sock, token, c);
-}
-
-static struct rmmemu_client *host_join(struct fixture *f, struct rmmemu_client *other)
-{
-	struct rmmemu_client *c = NULL;
-	int err = try_join(f, other, &c);
-
-	if (err)
-		fail_msg("join: %s", rmmemu_client_error(NULL, err));
-	return c;
 }
 
 static uint64_t rmi(struct rmmemu_client *c, uint64_t fid, uint64_t x1)
@@ -213,51 +131,6 @@ static void expect_error_text(const char *text, const char *what)
 		fail_msg("\"%s\" does not say \"%s\"", text, what);
 }
 
-static char *state_text(struct fixture *f)
-{
-	struct rmmemu_client *o;
-	char *text = NULL;
-
-	assert_int_equal(rmmemu_connect_observer(f->sock, &o), 0);
-	assert_int_equal(rmmemu_state(o, 0, &text), 0);
-	rmmemu_disconnect(o);
-	return text;
-}
-
-/* The STATE text lists each session as a line "session N: ...". */
-static bool session_listed(struct fixture *f, uint64_t id)
-{
-	char *text = state_text(f), line[64];
-	bool found;
-
-	snprintf(line, sizeof(line), "\nsession %" PRIu64 ":", id);
-	found = strncmp(text, line + 1, strlen(line + 1)) == 0 || strstr(text, line) != NULL;
-	free(text);
-	return found;
-}
-
-static bool wait_session_gone(struct fixture *f, uint64_t id)
-{
-	for (unsigned int t = 0; t < TIMEOUT_MS; t += 10) {
-		if (!session_listed(f, id))
-			return true;
-		host_sleep_ms(10);
-	}
-	return false;
-}
-
-static unsigned int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* Waits for the daemon to close what ended hosts left: fds are counted
  * across the whole process, the daemon's and the test's. */
 static bool wait_fds(unsigned int expect)
@@ -269,24 +142,6 @@ static bool wait_fds(unsigned int expect)
 	}
 	fprintf(stderr, "%u fds open, %u expected\n", count_fds(), expect);
 	return false;
-}
-
-static int raw_connect(struct fixture *f)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TIMEOUT_MS / 1000 };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	memcpy(a.sun_path, f->sock, strlen(f->sock) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
-
-static struct rmmemu_msg_hdr hdr(uint16_t type)
-{
-	return (struct rmmemu_msg_hdr){ .magic = RMMEMU_PROTO_MAGIC, .type = type };
 }
 
 /* --- the HELLO timeout --------------------------------------------------- */

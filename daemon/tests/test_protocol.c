@@ -38,19 +38,15 @@
 #include "tmpdir.h"
 
 #include "daemon/server.h"
+#include "daemon/tests/fixture.h"
+#include "daemon/tests/host.h"
 #include "rmmemu/log.h"
 #include "rmmemu/rmm.h"
 
 #define PAGE		4096UL
-#define BASE		0x80000000ULL
-#define TIMEOUT_MS	5000
+#define BASE		FIXTURE_BASE
+#define TIMEOUT_MS	FIXTURE_TIMEOUT_MS
 
-struct fixture {
-	char dir[64];
-	char sock[96];
-	char rec_dir[96];
-	struct server *srv;
-};
 
 /* --- the log: errors are counted, one message can be made to block ------- */
 
@@ -81,24 +77,8 @@ static void test_log_sink(enum rmm_log_level level, const char *msg, void *ctx)
 
 static int start(void **state, bool record)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct server_opts opts = { 0 };
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rmmemu-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->sock, sizeof(f->sock), "%s/sock", f->dir);
-	snprintf(f->rec_dir, sizeof(f->rec_dir), "%s/rec", f->dir);
-	opts.socket_path = f->sock;
-	opts.record_dir = record ? f->rec_dir : NULL;
-	rmm_log_set_level(RMM_LOG_WARN);
 	log_errors = 0;
-	if (server_start(&opts, &f->srv) != 0)
-		return -1;
-	*state = f;
-	return 0;
+	return fixture_start(state, NULL, record);
 }
 
 static int setup(void **state)
@@ -113,95 +93,18 @@ static int setup_record(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	struct stat st;
-	int ret = 0;
+	int ret = fixture_stop(state);
 
-	server_stop(f->srv);
-	if (lstat(f->sock, &st) == 0) {
-		fprintf(stderr, "server_stop() left %s behind\n", f->sock);
-		ret = -1;
-	}
-	if (log_errors != 0)
-		ret = -1;
-	tmpdir_remove(f->dir);
-	free(f);
-	return ret;
+	return log_errors != 0 ? -1 : ret;
 }
 
 /* --- helpers ------------------------------------------------------------- */
-
-static int memfd_pages(unsigned int pages)
-{
-	int fd = memfd_create("rmmemu-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)(pages * PAGE)), 0);
-	return fd;
-}
-
-static uint8_t *map_fd(int fd, unsigned int pages)
-{
-	void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
-
-static bool page_is(const uint8_t *p, uint8_t byte)
-{
-	for (size_t i = 0; i < PAGE; i++) {
-		if (__atomic_load_n(&p[i], __ATOMIC_RELAXED) != byte)
-			return false;
-	}
-	return true;
-}
 
 static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static bool wait_page_zero(const uint8_t *p)
-{
-	for (unsigned int t = 0; t < TIMEOUT_MS; t += 10) {
-		if (page_is(p, 0))
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
-/* A host with its own session; with fd >= 0, pages of fd are at BASE. */
-static struct rmmemu_client *host_new(struct fixture *f, int fd, unsigned int pages)
-{
-	struct rmmemu_client *c = NULL;
-	int err = rmmemu_connect(f->sock, &c);
-
-	if (err)
-		fail_msg("connect: %s", rmmemu_client_error(NULL, err));
-	if (fd >= 0) {
-		err = rmmemu_share_region(c, BASE, pages * PAGE, fd, 0);
-		if (err)
-			fail_msg("share: %s", rmmemu_client_error(c, err));
-	}
-	return c;
-}
-
-static struct rmmemu_client *host_join(struct fixture *f, struct rmmemu_client *other)
-{
-	uint8_t token[RMMEMU_SESSION_TOKEN_SIZE];
-	struct rmmemu_client *c = NULL;
-	int err;
-
-	rmmemu_session_token(other, token);
-	err = rmmemu_connect_join(f->sock, token, &c);
-	if (err)
-		fail_msg("join: %s", rmmemu_client_error(NULL, err));
-	assert_int_equal(rmmemu_session_id(c), rmmemu_session_id(other));
-	return c;
 }
 
 /* For threads (no cmocka asserts there): the call's error, x0..x4 in out. */
@@ -222,68 +125,7 @@ static uint64_t rmi(struct rmmemu_client *c, uint64_t fid, uint64_t x1)
 	return out[0];
 }
 
-static char *state_text(struct fixture *f, int json)
-{
-	struct rmmemu_client *o;
-	char *text = NULL;
-
-	assert_int_equal(rmmemu_connect_observer(f->sock, &o), 0);
-	assert_int_equal(rmmemu_session_id(o), 0);
-	assert_int_equal(rmmemu_state(o, json, &text), 0);
-	rmmemu_disconnect(o);
-	return text;
-}
-
-static bool session_listed(struct fixture *f, uint64_t id)
-{
-	char *text = state_text(f, 0);
-	char line[64];
-	bool found;
-
-	snprintf(line, sizeof(line), "session %" PRIu64 ":", id);
-	found = strncmp(text, line, strlen(line)) == 0 ||
-		(strstr(text, line) != NULL && strstr(text, line)[-1] == '\n');
-	free(text);
-	return found;
-}
-
-static bool wait_session_gone(struct fixture *f, uint64_t id)
-{
-	for (unsigned int t = 0; t < TIMEOUT_MS; t += 10) {
-		if (!session_listed(f, id))
-			return true;
-		sleep_ms(10);
-	}
-	return false;
-}
-
-static unsigned int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	unsigned int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* --- raw frames ---------------------------------------------------------- */
-
-static int raw_connect(struct fixture *f)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TIMEOUT_MS / 1000 };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	memcpy(a.sun_path, f->sock, strlen(f->sock) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	/* A daemon that fails to answer fails the test instead of hanging it. */
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
 
 static void raw_send(int sock, const void *buf, size_t len, const int *fds,
 		     unsigned int nfds)
@@ -309,11 +151,6 @@ static void raw_send(int sock, const void *buf, size_t len, const int *fds,
 		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
 	}
 	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-static struct rmmemu_msg_hdr hdr(uint16_t type)
-{
-	return (struct rmmemu_msg_hdr){ .magic = RMMEMU_PROTO_MAGIC, .type = type };
 }
 
 static void raw_hello(int sock)
