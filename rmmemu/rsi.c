@@ -119,6 +119,38 @@ static enum rec_action rsi_exit_unmapped(struct rec_run *run, int level)
 	return REC_EXIT;
 }
 
+typedef void (*realm_page_fn)(struct rec_run *run, void *va, void *arg);
+
+/*
+ * A call's access to the realm page at ipa: fn on rmmemu's view of it, under
+ * the RD lock, when it is mapped (returns true). Otherwise *action is the
+ * call's answer: RSI_ERROR_INPUT for RIPAS EMPTY, the emulated abort for a
+ * page the host has not mapped (rsi-1.0.md 6.2, 7.1, 9).
+ */
+static bool realm_page_access(struct rec_run *run, uint64_t ipa, realm_page_fn fn,
+			      void *arg, enum rec_action *action)
+{
+	struct realm *r = run->realm;
+	enum realm_page_status status;
+	struct realm_page page;
+
+	granule_lock(r->g_rd);
+	status = realm_ipa_to_page(r, ipa, &page);
+	if (status == REALM_PAGE_MAPPED)
+		fn(run, page.va, arg);
+	granule_unlock(r->g_rd);
+	switch (status) {
+	case REALM_PAGE_MAPPED:
+		return true;
+	case REALM_PAGE_EMPTY:
+		*action = rsi_error(run->rec, RSI_ERROR_INPUT);
+		return false;
+	default:
+		*action = rsi_exit_unmapped(run, page.level);
+		return false;
+	}
+}
+
 /* ---- version and features ------------------------------------------------ */
 
 /* spec: only 1.0 is accepted; either way x1 (lower) and x2 (higher) report
@@ -236,31 +268,30 @@ static enum rec_action token_preempted(struct rec_run *run)
 /* spec: EMPTY, then not mapped, then the copy of at most size bytes at
  * granule + offset: INCOMPLETE while bytes are left (also for size 0),
  * SUCCESS with the last one (rsi-1.0.md 6.2). */
+struct token_piece {
+	uint64_t offset, size;
+	size_t copied;
+};
+
+static void token_piece_copy(struct rec_run *run, void *va, void *arg)
+{
+	struct token_piece *p = arg;
+
+	p->copied = attest_token_copy(&run->rec->attest, (uint8_t *)va + p->offset,
+				      (size_t)p->size);
+}
+
 static enum rec_action token_copy(struct rec_run *run, uint64_t ipa,
 				  uint64_t offset, uint64_t size)
 {
+	struct token_piece piece = { .offset = offset, .size = size };
 	struct rec *rec = run->rec;
-	struct realm *r = run->realm;
-	enum realm_page_status status;
-	struct realm_page page;
-	size_t n = 0;
+	enum rec_action action;
 
-	granule_lock(r->g_rd);
-	status = realm_ipa_to_page(r, ipa, &page);
-	if (status == REALM_PAGE_MAPPED)
-		n = attest_token_copy(&rec->attest, (uint8_t *)page.va + offset,
-				      (size_t)size);
-	granule_unlock(r->g_rd);
-	switch (status) {
-	case REALM_PAGE_MAPPED:
-		break;
-	case REALM_PAGE_EMPTY:
-		return rsi_error(rec, RSI_ERROR_INPUT);
-	default:
-		return rsi_exit_unmapped(run, page.level);
-	}
+	if (!realm_page_access(run, ipa, token_piece_copy, &piece, &action))
+		return action;
 	return rsi_return(rec, rec->attest.state == ATTEST_TOKEN_NONE ?
-			  RSI_SUCCESS : RSI_INCOMPLETE, n, 0);
+			  RSI_SUCCESS : RSI_INCOMPLETE, piece.copied, 0);
 }
 
 enum rec_action rsi_attestation_token_continue(struct rec_run *run, uint32_t fid)
@@ -296,8 +327,12 @@ enum rec_action rsi_attestation_token_continue(struct rec_run *run, uint32_t fid
 
 /* spec: ipa_width, one byte of hash_algo and the RPV; every other byte of the
  * granule keeps its content (rsi-1.0.md 7.1, observed). */
-static void realm_config_write(const struct realm *r, struct rsi_realm_config *cfg)
+static void realm_config_write(struct rec_run *run, void *va, void *arg)
 {
+	const struct realm *r = run->realm;
+	struct rsi_realm_config *cfg = va;
+
+	(void)arg;
 	cfg->ipa_width = r->s2sz;
 	cfg->hash_algo = r->hash_algo == RMI_HASH_SHA_512 ? RSI_HASH_SHA_512 :
 							    RSI_HASH_SHA_256;
@@ -309,25 +344,14 @@ enum rec_action rsi_realm_config(struct rec_run *run, uint32_t fid)
 	struct rec *rec = run->rec;
 	struct realm *r = run->realm;
 	uint64_t ipa = rec->regs.gprs[1];
-	enum realm_page_status status;
-	struct realm_page page;
+	enum rec_action action;
 
 	(void)fid;
 	if (!granule_aligned(ipa) || !realm_ipa_in_par(r, ipa))
 		return rsi_error(rec, RSI_ERROR_INPUT);
-	granule_lock(r->g_rd);
-	status = realm_ipa_to_page(r, ipa, &page);
-	if (status == REALM_PAGE_MAPPED)
-		realm_config_write(r, page.va);
-	granule_unlock(r->g_rd);
-	switch (status) {
-	case REALM_PAGE_MAPPED:
-		return rsi_return(rec, RSI_SUCCESS, 0, 0);
-	case REALM_PAGE_EMPTY:
-		return rsi_error(rec, RSI_ERROR_INPUT);
-	default:
-		return rsi_exit_unmapped(run, page.level);
-	}
+	if (!realm_page_access(run, ipa, realm_config_write, NULL, &action))
+		return action;
+	return rsi_return(rec, RSI_SUCCESS, 0, 0);
 }
 
 /*
@@ -427,8 +451,11 @@ enum rec_action rsi_ipa_state_get(struct rec_run *run, uint32_t fid)
 
 /* spec: exit.imm and gprs from the structure; the reference reads imm as 4
  * bytes. The realm's registers stay as they are until the next entry. */
-static void host_call_exit(struct rec_run *run, const struct rsi_host_call *hc)
+static void host_call_exit(struct rec_run *run, void *va, void *arg)
 {
+	const struct rsi_host_call *hc = va;
+
+	(void)arg;
 	run->exit.exit_reason = RMI_EXIT_HOST_CALL;
 	run->exit.imm = (uint32_t)hc->imm;
 	memcpy(run->exit.gprs, hc->gprs, sizeof(hc->gprs));
@@ -439,28 +466,17 @@ enum rec_action rsi_host_call(struct rec_run *run, uint32_t fid)
 	struct rec *rec = run->rec;
 	struct realm *r = run->realm;
 	uint64_t ipa = rec->regs.gprs[1];
-	enum realm_page_status status;
-	struct realm_page page;
+	enum rec_action action;
 
 	(void)fid;
 	if (ipa & (sizeof(struct rsi_host_call) - 1))
 		return rsi_error(rec, RSI_ERROR_INPUT);
 	if (!realm_ipa_in_par(r, ipa))
 		return rsi_error(rec, RSI_ERROR_INPUT);
-	granule_lock(r->g_rd);
-	status = realm_ipa_to_page(r, ipa, &page);
-	if (status == REALM_PAGE_MAPPED)
-		host_call_exit(run, page.va);
-	granule_unlock(r->g_rd);
-	switch (status) {
-	case REALM_PAGE_MAPPED:
-		/* spec: completed at the next entry (rmi-1.0.md 9.2 item 7). */
-		rec->host_call.pending = true;
-		rec->host_call.ipa = ipa;
-		return REC_EXIT;
-	case REALM_PAGE_EMPTY:
-		return rsi_error(rec, RSI_ERROR_INPUT);
-	default:
-		return rsi_exit_unmapped(run, page.level);
-	}
+	if (!realm_page_access(run, ipa, host_call_exit, NULL, &action))
+		return action;
+	/* spec: completed at the next entry (rmi-1.0.md 9.2 item 7). */
+	rec->host_call.pending = true;
+	rec->host_call.ipa = ipa;
+	return REC_EXIT;
 }
