@@ -156,18 +156,25 @@ struct rec {
 
 	/* RSI_ATTESTATION_TOKEN_INIT / CONTINUE (rsi-1.0.md 6). */
 	struct attest_token attest;
-	/* rmm_rec_kick() while the REC runs: the host has an interrupt
-	 * pending. Set under the REC lock, taken by rec_take_kick() without
-	 * it; cleared when REC_ENTER starts. */
-	bool kicked;
+	/* rmm_rec_raise() while the REC runs: physical events pending
+	 * (REC_PHYS_* bits) and the SError's syndrome. Set under the REC lock,
+	 * taken by rec_take_phys() without it; cleared when REC_ENTER
+	 * starts. */
+	unsigned int phys_pending;
+	uint64_t phys_serror_esr;
 
 	void *exec;			/* the executor's per-REC state */
 };
 
-/* Whether the host kicked the REC since it was last asked; clears it. */
-static inline bool rec_take_kick(struct rec *rec)
+/* rec.phys_pending: 1 << enum rmm_phys_event (rmm.h). */
+#define REC_PHYS_IRQ		(1U << 0)
+#define REC_PHYS_FIQ		(1U << 1)
+#define REC_PHYS_SERROR		(1U << 2)
+
+/* The physical events raised since the REC was last asked; clears them. */
+static inline unsigned int rec_take_phys(struct rec *rec)
 {
-	return __atomic_exchange_n(&rec->kicked, false, __ATOMIC_SEQ_CST);
+	return __atomic_exchange_n(&rec->phys_pending, 0U, __ATOMIC_SEQ_CST);
 }
 
 /* Virtual MPIDR_EL1 of a REC: Aff3 at 39:32, bit 31 RES1. */

@@ -333,10 +333,25 @@ static enum rec_action exit_to_host(struct rec_run *run,
 	return REC_EXIT;
 }
 
+/* The exit for the physical events raised during this REC_ENTER
+ * (rmm_rec_raise): SError before FIQ before IRQ; IRQ also with none (the
+ * slice, a realm timer). */
+enum rec_action exit_physical(struct rec_run *run, unsigned int pending)
+{
+	if (pending & REC_PHYS_SERROR) {
+		run->exit.esr = __atomic_load_n(&run->rec->phys_serror_esr,
+						__ATOMIC_SEQ_CST) & ESR_SERROR_MASK;
+		return exit_to_host(run, RMI_EXIT_SERROR);
+	}
+	if (pending & REC_PHYS_FIQ)
+		return exit_to_host(run, RMI_EXIT_FIQ);
+	return exit_to_host(run, RMI_EXIT_IRQ);
+}
+
 static enum rec_action exit_irq(struct rec_run *run, const struct rec_event *ev)
 {
 	(void)ev;
-	return exit_to_host(run, RMI_EXIT_IRQ);
+	return exit_physical(run, rec_take_phys(run->rec));
 }
 
 static enum rec_action exit_fiq(struct rec_run *run, const struct rec_event *ev)
@@ -817,7 +832,7 @@ uint64_t rmi_rec_enter(struct rmm *rmm, const uint64_t x[7],
 	run.rec = g_rec->rec;
 	run.realm = run.rec->realm;
 	/* A kick counts for the REC_ENTER it interrupts only (rmm.h). */
-	__atomic_store_n(&run.rec->kicked, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&run.rec->phys_pending, 0U, __ATOMIC_SEQ_CST);
 	granule_unlock(g_rec);
 	run.num_lrs = (unsigned int)RMI_FIELD_GET(rmm_feature_register0(rmm),
 						  GICV3_NUM_LRS) + 1;

@@ -80,25 +80,62 @@ void rmm_set_executor(struct rmm *rmm, const struct rmm_executor_ops *ops,
 	rmm->exec_ctx = ctx;
 }
 
+/* spec: the SErrors the RMM reports without injecting them (rmi-1.0.md 9.3):
+ * asynchronous (DFSC 0x11, IDS 0), AET CE or UEO; EA and IESB free. */
+#define SERROR_EC		0x2FULL
+#define SERROR_DFSC_ASYNC	0x11ULL
+#define SERROR_AET(esr)		(((esr) >> 10) & 7)
+#define SERROR_AET_UEO		2
+#define SERROR_AET_CE		6
+#define SERROR_FREE_BITS	(1ULL << 13 | 1ULL << 9)	/* IESB, EA */
+
+_Static_assert(REC_PHYS_IRQ == 1U << RMM_PHYS_IRQ && REC_PHYS_FIQ == 1U << RMM_PHYS_FIQ &&
+	       REC_PHYS_SERROR == 1U << RMM_PHYS_SERROR, "rec.phys_pending bits");
+
+static bool serror_reportable(uint64_t esr)
+{
+	uint64_t ec = esr >> ESR_EC_SHIFT;
+	uint64_t iss = esr & ~(ESR_EC_MASK | ESR_IL);
+
+	if (ec != 0 && ec != SERROR_EC)
+		return false;
+	if (SERROR_AET(iss) != SERROR_AET_UEO && SERROR_AET(iss) != SERROR_AET_CE)
+		return false;
+	return (iss & ~(SERROR_FREE_BITS | 7ULL << 10)) == SERROR_DFSC_ASYNC;
+}
+
 /* The REC lock keeps the REC in place while the executor is asked: a running
  * REC cannot be destroyed, and its thread takes the lock only after the run
- * ends (rmi_run.c), so the kick never waits for the realm. */
-int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa)
+ * ends (rmi_run.c), so raising an event never waits for the realm. */
+int rmm_rec_raise(struct rmm *rmm, uint64_t rec_pa, enum rmm_phys_event event,
+		  uint64_t esr)
 {
-	struct granule *g = granule_find_lock(rmm, rec_pa, GRANULE_STATE_REC);
+	struct granule *g;
 	int running;
 
+	if ((unsigned int)event > RMM_PHYS_SERROR ||
+	    (event == RMM_PHYS_SERROR ? !serror_reportable(esr) : esr != 0))
+		return -EINVAL;
+	g = granule_find_lock(rmm, rec_pa, GRANULE_STATE_REC);
 	if (g == NULL)
 		return -ENOENT;
 	running = g->refcount != 0;
-	/* The core's own RSI handlers see the pending interrupt too
-	 * (rsi-1.0.md 6.2). */
-	if (running)
-		__atomic_store_n(&g->rec->kicked, true, __ATOMIC_SEQ_CST);
+	/* The core's own RSI handlers see the pending event too (rsi-1.0.md
+	 * 6.2). */
+	if (running) {
+		if (event == RMM_PHYS_SERROR)
+			__atomic_store_n(&g->rec->phys_serror_esr, esr, __ATOMIC_SEQ_CST);
+		__atomic_or_fetch(&g->rec->phys_pending, 1U << event, __ATOMIC_SEQ_CST);
+	}
 	if (running && rmm->exec_ops != NULL && rmm->exec_ops->kick != NULL)
 		rmm->exec_ops->kick(rmm->exec_ctx, g->rec);
 	granule_unlock(g);
 	return running;
+}
+
+int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa)
+{
+	return rmm_rec_raise(rmm, rec_pa, RMM_PHYS_IRQ, 0);
 }
 
 int rmm_realm_measurement(struct rmm *rmm, uint64_t rd, unsigned int index,

@@ -58,12 +58,35 @@ int rmi_command_fid(const char *name, uint32_t *fid);
 uint64_t rmm_feature_register0(const struct rmm *rmm);
 
 /*
- * Makes a REC_ENTER of REC rec_pa in progress on another thread return soon
- * with an IRQ exit (the executor's kick; the host side of "an interrupt for
- * the host is pending"). Returns 1 if the REC was running, 0 if it was not
- * (nothing is remembered for a later REC_ENTER), -ENOENT if rec_pa is not a
- * REC granule of this instance.
+ * Physical events on the CPU a REC runs on. The host's interrupt is its
+ * kick; a FIQ (for example a secure interrupt) and an SError (a RAS error)
+ * come from the platform on hardware, which the host cannot cause through
+ * RMI: rmmemu raises them on request so that a host's handling of FIQ and
+ * SERROR exits can be exercised.
  */
+enum rmm_phys_event {
+	RMM_PHYS_IRQ,
+	RMM_PHYS_FIQ,
+	RMM_PHYS_SERROR,
+};
+
+/*
+ * Makes a REC_ENTER of REC rec_pa in progress on another thread return soon
+ * with the exit of event (rmi-1.0.md 9.3): IRQ, FIQ, or SERROR reporting
+ * esr. esr is the SError's ESR_EL2 (EC 0x2F or 0, then the ISS): an
+ * asynchronous SError (DFSC 0x11, IDS 0) of severity (AET) CE or UEO, the
+ * ones the RMM reports without injecting them into the realm; EA and IESB may
+ * be set, nothing else. Of events raised during one REC_ENTER the exit
+ * reports one: SError before FIQ before IRQ. Returns 1 if the REC was
+ * running, 0 if it was not (nothing is remembered for a later REC_ENTER),
+ * -ENOENT if rec_pa is not a REC granule of this instance, -EINVAL for
+ * another event or esr.
+ */
+int rmm_rec_raise(struct rmm *rmm, uint64_t rec_pa, enum rmm_phys_event event,
+		  uint64_t esr);
+
+/* rmm_rec_raise(rmm, rec_pa, RMM_PHYS_IRQ, 0): "an interrupt for the host is
+ * pending" (the executor's kick). */
 int rmm_rec_kick(struct rmm *rmm, uint64_t rec_pa);
 
 /*

@@ -256,13 +256,12 @@ enum rec_action rsi_attestation_token_init(struct rec_run *run, uint32_t fid)
 	return rsi_return(rec, RSI_SUCCESS, ATTEST_TOKEN_MAX, 0);
 }
 
-/* spec: signing is not finished and the host has an interrupt pending: no
- * bytes, and an IRQ exit; the realm calls CONTINUE again (rsi-1.0.md 6.2). */
-static enum rec_action token_preempted(struct rec_run *run)
+/* spec: signing is not finished and an interrupt is pending: no bytes, and
+ * the interrupt's exit; the realm calls CONTINUE again (rsi-1.0.md 6.2). */
+static enum rec_action token_preempted(struct rec_run *run, unsigned int pending)
 {
 	rsi_return(run->rec, RSI_INCOMPLETE, 0, 0);
-	run->exit.exit_reason = RMI_EXIT_IRQ;
-	return REC_EXIT;
+	return exit_physical(run, pending);
 }
 
 /* spec: EMPTY, then not mapped, then the copy of at most size bytes at
@@ -315,8 +314,10 @@ enum rec_action rsi_attestation_token_continue(struct rec_run *run, uint32_t fid
 	 * the token is complete once signed (rsi-1.0.md 6.2). A signing
 	 * failure is internal: RSI_ERROR_UNKNOWN, as for INIT. */
 	if (t->state == ATTEST_TOKEN_INIT) {
-		if (rec_take_kick(rec))
-			return token_preempted(run);
+		unsigned int pending = rec_take_phys(rec);
+
+		if (pending != 0)
+			return token_preempted(run, pending);
 		if (attest_token_sign(t, run->rmm) != 0)
 			return rsi_error(rec, RSI_ERROR_UNKNOWN);
 	}

@@ -41,6 +41,10 @@ struct rec_run {
  */
 void exit_unmapped_realm_page(struct rec_run *run, uint64_t ipa, int level);
 
+/* The REC exit for physical events pending (REC_PHYS_* bits, rec.h): IRQ,
+ * FIQ or SERROR (rmi-1.0.md 9.3). rmi_run.c. */
+enum rec_action exit_physical(struct rec_run *run, unsigned int pending);
+
 /* A protected IPA as the RMM reaches it for the realm (rsi-1.0.md 6.2, 7.1,
  * 9): what the RTT entry covering it says. */
 enum realm_page_status {

@@ -656,17 +656,29 @@ static void kick(struct sx *s, struct rec *rec)
 	assert_int_equal(rmm_rec_kick(s->h->rmm, rec->pa), 1);
 }
 
-/* spec: the IRQ step: INCOMPLETE, x1 = 0, an IRQ exit, PC past the SMC. */
-static void assert_preempted(struct at *a, unsigned int i)
+/* A FIQ from the platform: the same step, with a FIQ exit. */
+static void raise_fiq(struct sx *s, struct rec *rec)
+{
+	assert_int_equal(rmm_rec_raise(s->h->rmm, rec->pa, RMM_PHYS_FIQ, 0), 1);
+}
+
+/* spec: the IRQ step: INCOMPLETE, x1 = 0, the interrupt's exit, PC past the
+ * SMC. */
+static void assert_preempted_by(struct at *a, unsigned int i, uint64_t reason)
 {
 	const struct rec_regs *before = &sx.seen[0].regs;
 	struct rec *rec = rec_of(&a->f, i);
 
 	assert_rmi(enter(&a->f, i, 0), RMI_SUCCESS, 0);
 	assert_int_equal(sx.nruns, 1);
-	assert_exit_reason(&a->f, RMI_EXIT_IRQ);
+	assert_exit_reason(&a->f, reason);
 	assert_int_equal(rec->regs.pc, before->pc + 4);
 	assert_regs(before->gprs, rec->regs.gprs, RSI_INCOMPLETE, 0);
+}
+
+static void assert_preempted(struct at *a, unsigned int i)
+{
+	assert_preempted_by(a, i, RMI_EXIT_IRQ);
 }
 
 static void continue_input_errors(struct at *a)
@@ -715,6 +727,8 @@ static void test_continue_order(void **state)
 	continue_x(x, IPA_EMPTY, 0, GRANULE);
 	realm_smc(&a->f, 0, x, kick);
 	assert_preempted(a, 0);
+	realm_smc(&a->f, 0, x, raise_fiq);
+	assert_preempted_by(a, 0, RMI_EXIT_FIQ);
 	/* Signed by the next CONTINUE, which then finds the granule EMPTY. */
 	token_continue(&a->f, 0, IPA_EMPTY, 0, GRANULE, RSI_ERROR_INPUT, 0);
 	token_continue(&a->f, 0, IPA_EMPTY + 0x40000, 16, 32, RSI_ERROR_INPUT, 0);

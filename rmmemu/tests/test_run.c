@@ -389,6 +389,89 @@ static void test_exit_serror(void **state)
 	assert_exit(f, &e);
 }
 
+/* Raised during the run (rmm_rec_raise): the executor's kick makes the run
+ * end with an IRQ event, which becomes the event's exit. hook_arg[0..2]: the
+ * events to raise in order (RAISE_NONE: none), hook_arg[3] the SError's ESR;
+ * hook_ret[0..2] what each raise returned. */
+#define RAISE_NONE	0xFFULL
+
+static void hook_raise(struct sx *s, struct rec *rec)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		if (s->hook_arg[i] == RAISE_NONE)
+			continue;
+		s->hook_ret[i] = (uint64_t)rmm_rec_raise(s->h->rmm, rec->pa,
+							 (enum rmm_phys_event)s->hook_arg[i],
+							 s->hook_arg[3]);
+	}
+}
+
+static uint64_t enter_raising(struct fx *f, uint64_t ev0, uint64_t ev1, uint64_t ev2,
+			      uint64_t esr)
+{
+	sx.hook_arg[0] = ev0;
+	sx.hook_arg[1] = ev1;
+	sx.hook_arg[2] = ev2;
+	sx.hook_arg[3] = esr;
+	memset(sx.hook_ret, 0, sizeof(sx.hook_ret));
+	sx_push(REC_EVENT_IRQ, 0, 0, 0, 0)->hook = hook_raise;
+	return enter(f, 0, 0);
+}
+
+/* spec: physical FIQ and SError exits (9.3); rmm.h says what may be raised. */
+static void test_exit_raised(void **state)
+{
+	const uint64_t ce = 0x2FULL << 26 | IL | 6 << 10 | 1 << 9 | 0x11;
+	const uint64_t ueo = 2 << 10 | 1 << 13 | 0x11;
+	const uint64_t bad[] = {
+		0x11,				/* AET UC */
+		1 << 10 | 0x11,			/* UEU: would be injected */
+		3 << 10 | 0x11,			/* UER: would be injected */
+		1ULL << 24 | 6 << 10 | 0x11,	/* IDS */
+		6 << 10 | 0x10,			/* not asynchronous */
+		0x24ULL << 26 | 6 << 10 | 0x11,	/* another EC */
+		6 << 10 | 0x11 | 1 << 20,	/* a RES0 bit */
+	};
+	struct fx *f = *state;
+	struct rmi_rec_exit e;
+
+	assert_rmi(enter_raising(f, RMM_PHYS_FIQ, RAISE_NONE, RAISE_NONE, 0), RMI_SUCCESS, 0);
+	assert_int_equal(sx.hook_ret[0], 1);
+	expected_exit(f, &e, RMI_EXIT_FIQ);
+	assert_exit(f, &e);
+	assert_rmi(enter_raising(f, RMM_PHYS_SERROR, RAISE_NONE, RAISE_NONE, ce),
+		   RMI_SUCCESS, 0);
+	assert_int_equal(sx.hook_ret[0], 1);
+	expected_exit(f, &e, RMI_EXIT_SERROR);
+	e.esr = 6 << 10 | 1 << 9 | 0x11;	/* no EC (9.3) */
+	assert_exit(f, &e);
+	/* All three: SError first; the others are not kept for later. */
+	assert_rmi(enter_raising(f, RMM_PHYS_IRQ, RMM_PHYS_FIQ, RMM_PHYS_SERROR, ueo),
+		   RMI_SUCCESS, 0);
+	e.esr = 2 << 10 | 0x11;
+	assert_exit(f, &e);
+	assert_rmi(enter_raising(f, RMM_PHYS_FIQ, RMM_PHYS_IRQ, RAISE_NONE, 0), RMI_SUCCESS, 0);
+	assert_exit_reason(f, RMI_EXIT_FIQ);
+	assert_rmi(enter_raising(f, RMM_PHYS_IRQ, RAISE_NONE, RAISE_NONE, 0), RMI_SUCCESS, 0);
+	assert_exit_reason(f, RMI_EXIT_IRQ);
+	/* A REC not running, a granule that is not a REC. */
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_FIQ, 0), 0);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->r.rd, RMM_PHYS_FIQ, 0), -ENOENT);
+	/* Bad input is refused before the REC is looked at. */
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->r.rd, RMM_PHYS_FIQ, 1), -EINVAL);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_IRQ, ce), -EINVAL);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], (enum rmm_phys_event)3, 0),
+			 -EINVAL);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_SERROR, bad[i]),
+				 -EINVAL);
+	/* An SError refused during a run leaves the run's exit alone. */
+	assert_rmi(enter_raising(f, RMM_PHYS_SERROR, RAISE_NONE, RAISE_NONE, bad[2]),
+		   RMI_SUCCESS, 0);
+	assert_int_equal(sx.hook_ret[0], (uint64_t)-EINVAL);
+	assert_exit_reason(f, RMI_EXIT_IRQ);
+}
+
 static void test_exit_wfx(void **state)
 {
 	struct fx *f = *state;
@@ -1492,6 +1575,7 @@ int main(void)
 		T(test_enter_inject_sea_check),
 		T(test_exit_irq_fiq),
 		T(test_exit_serror),
+		T(test_exit_raised),
 		T(test_exit_wfx),
 		T(test_exit_mmio_write),
 		T(test_enter_mmio_completion),
