@@ -2,8 +2,8 @@
 /*
  * What the parts of the KVM executor share: kvm.c (set-up, ops), kvm-mem.c
  * (memslots), kvm-regs.c (registers), kvm-run.c (the run loop, exits),
- * kvm-stop.c (kicks, the time slice, the gate) and kvm-gic.c (list
- * registers, timers).
+ * kvm-stop.c (kicks, the time slice, the gate), kvm-gic.c (list
+ * registers, timers) and kvm-wfx.c (WFI and WFE exits).
  *
  * Lock order: RD granule lock, memslot lock, gate lock, realm lock (vCPU
  * list, set-up, SPI lines). A vCPU belongs to the thread in REC_ENTER (or,
@@ -103,6 +103,12 @@ enum kvm_mmio_state {
 	KVM_MMIO_COMPLETING,	/* answer in kvm_run: the next KVM_RUN completes it */
 };
 
+/* WFI and WFE counters of KVM's vCPU statistics (kvm-wfx.c). */
+enum { KVM_WFX_WFI, KVM_WFX_WFE, KVM_WFX_KINDS };
+
+/* How often a run the host traps WFx in stops to look at the counters. */
+#define KVM_EXEC_WFX_POLL_US	1000U
+
 struct kvm_vcpu {
 	struct kvm_realm *kr;
 	struct rec *rec;
@@ -134,6 +140,15 @@ struct kvm_vcpu {
 	uint64_t cntv_cval, cntp_cval;	/* last read */
 	uint64_t cntv_ctl, cntp_ctl;	/* as the last exit reported them */
 	bool timers_read;		/* an exit reported them */
+
+	/* WFx the host traps (kvm-wfx.c). */
+	struct {
+		int fd;			/* KVM_GET_STATS_FD; -1 until needed */
+		bool unavailable;	/* KVM has no such statistics */
+		bool trapping;		/* this run looks for WFx */
+		uint64_t off[KVM_WFX_KINDS];	/* counters in fd */
+		uint64_t base[KVM_WFX_KINDS];	/* at the run's start */
+	} wfx;
 };
 
 /* kvm.c */
@@ -177,8 +192,11 @@ int kvm_run_immediate(struct kvm_vcpu *v);
 /* kvm-stop.c */
 int kvm_run_init(void);
 void kvm_exec_kick(void *ctx, struct rec *rec);
-/* The end of the slice of a REC_ENTER of this thread starting now. */
-int kvm_slice_start(unsigned int slice_us, uint64_t until_ns, uint64_t *deadline_ns);
+/* Stops this thread's run at *deadline_ns (or sooner: then *deadline_ns
+ * says when); with poll_us, also that often until kvm_slice_end. */
+int kvm_slice_start(uint64_t *deadline_ns, unsigned int poll_us);
+/* A run with poll_us is over: no more stops. */
+void kvm_slice_end(void);
 /* The signal mask of KVM_RUN for this thread, given to the vCPU. */
 int kvm_vcpu_sigmask(struct kvm_vcpu *v);
 /* The signals that interrupted KVM_RUN, or wait for the next one. */
@@ -204,5 +222,14 @@ bool kvm_timer_changed(struct kvm_vcpu *v);
 /* When the first enabled, unmasked timer asserts, on kvm_now_ns()'s clock;
  * UINT64_MAX: none within seconds. */
 uint64_t kvm_timer_deadline_ns(struct kvm_vcpu *v);
+
+/* kvm-wfx.c */
+/* At the start of a run: whether the host traps WFI or WFE and the counters
+ * can tell, from now on. */
+bool kvm_wfx_begin(struct kvm_vcpu *v);
+/* At a stop the realm can go on from: a WFx the host traps since the run
+ * began, as ev. */
+bool kvm_wfx_event(struct kvm_vcpu *v, struct rec_event *ev);
+void kvm_wfx_fini(struct kvm_vcpu *v);
 
 #endif /* RMMEMU_EXECUTOR_KVM_INTERNAL_H */

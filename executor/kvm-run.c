@@ -23,6 +23,8 @@
  *                      HVC (reported to the core, which raises UNDEFINED).
  *   EINTR              IRQ after a kick or at the end of the slice (or
  *                      when a realm timer expires, kvm-gic.c).
+ * While the host traps WFI or WFE, a stop the realm can go on from (EINTR,
+ * MMIO, NISV) is first a WFX event if KVM counted one (kvm-wfx.c).
  * An abort at an IPA a memslot covers once the memslots are in sync is stale
  * (the host mapped it meanwhile): the access is re-executed, no event.
  */
@@ -234,6 +236,14 @@ static int run_exit(struct kvm_vcpu *v, int err, struct rec_event *ev)
 {
 	uint32_t reason = v->run->exit_reason;
 
+	if ((err == EINTR || (err == 0 && (reason == KVM_EXIT_MMIO ||
+					   reason == KVM_EXIT_ARM_NISV))) &&
+	    kvm_wfx_event(v, ev)) {
+		/* The access is made again when the realm runs next. */
+		if (err == 0 && reason == KVM_EXIT_MMIO)
+			v->mmio = KVM_MMIO_PENDING;
+		return STEP_EVENT;
+	}
 	if (err == EINTR)
 		return run_interrupted(v) ? (int)event_irq(ev) : STEP_AGAIN;
 	if (err == EAGAIN)
@@ -269,6 +279,18 @@ static int run_step(struct kvm_vcpu *v, struct rec_event *ev)
 	return run_exit(v, vcpu_run(v), ev);
 }
 
+/* The end of a REC_ENTER's slice: slice_us from now, or sooner when a realm
+ * timer asserts. */
+static uint64_t slice_end(struct kvm_executor *ex, struct kvm_vcpu *v)
+{
+	uint64_t now = kvm_now_ns(), until = kvm_timer_deadline_ns(v);
+	uint64_t end = now + (uint64_t)__atomic_load_n(&ex->slice_us, __ATOMIC_RELAXED) * 1000ULL;
+
+	if (until < end)
+		end = until > now ? until : now + 1;
+	return end;
+}
+
 int kvm_exec_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
 		 struct rmi_rec_exit *exit, struct rec_event *ev)
 {
@@ -284,10 +306,6 @@ int kvm_exec_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
 			return ret;
 	}
 	if (enter != NULL) {
-		ret = kvm_slice_start(__atomic_load_n(&ex->slice_us, __ATOMIC_RELAXED),
-				      kvm_timer_deadline_ns(v), &v->deadline_ns);
-		if (ret != 0)
-			return ret;
 		kvm_gic_enter(v, enter);
 		/* spec: a timer output that changed since the last exit is
 		 * the host's first (rmi-1.0.md 9.4). */
@@ -296,9 +314,16 @@ int kvm_exec_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
 			return kvm_gic_exit(v, exit);
 		}
 	}
+	/* A run the core makes again within the REC_ENTER keeps its slice. */
+	if (enter != NULL)
+		v->deadline_ns = slice_end(ex, v);
+	ret = kvm_slice_start(&v->deadline_ns, kvm_wfx_begin(v) ? KVM_EXEC_WFX_POLL_US : 0);
+	if (ret != 0)
+		return ret;
 	do {
 		ret = run_step(v, ev);
 	} while (ret == STEP_AGAIN);
+	kvm_slice_end();
 	if (ret < 0)
 		return ret;
 	return kvm_gic_exit(v, exit);

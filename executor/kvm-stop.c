@@ -45,6 +45,7 @@ struct kvm_thread {
 	timer_t timer;
 	bool has_timer;
 	uint64_t expiry_ns;	/* when the armed timer fires; 0: not armed */
+	unsigned int poll_us;	/* its period; 0: one shot */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -121,38 +122,66 @@ static struct kvm_thread *thread_state(void)
 	return th;
 }
 
+static void timer_arm(struct kvm_thread *th, uint64_t first_ns, unsigned int poll_us)
+{
+	struct itimerspec its;
+
+	th->expiry_ns = first_ns;
+	th->poll_us = poll_us;
+	if (!th->has_timer)
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(first_ns / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(first_ns % 1000000000ULL);
+	its.it_interval.tv_sec = (time_t)(poll_us / 1000000U);
+	its.it_interval.tv_nsec = (long)(poll_us % 1000000U) * 1000L;
+	/* It cannot fail with a valid timer and time: then the run still
+	 * ends at the first EINTR after its end. */
+	(void)timer_settime(th->timer, TIMER_ABSTIME, &its, NULL);
+}
+
 /*
- * The end of the slice of a REC_ENTER starting now: slice_us from now, or
- * until_ns if that comes first (a realm timer's expiry). The thread's timer
- * is re-armed only when it is not pending or would fire too late, so that a
- * stream of short REC_ENTERs costs no timer call: a slice ends at most
- * slice_us after its REC_ENTER began, sometimes sooner.
+ * The thread's timer for a run that ends at *deadline_ns. Without poll_us
+ * it is re-armed only when it is not pending or would fire too late (then
+ * the run ends when it fires: *deadline_ns moves earlier), so that a stream
+ * of short REC_ENTERs costs no timer call. With poll_us it fires first at
+ * the sooner of the end and one period from now, then every period until
+ * kvm_slice_end.
  */
-int kvm_slice_start(unsigned int slice_us, uint64_t until_ns, uint64_t *deadline_ns)
+int kvm_slice_start(uint64_t *deadline_ns, unsigned int poll_us)
 {
 	struct kvm_thread *th = thread_state();
-	uint64_t now = kvm_now_ns(), end = now + (uint64_t)slice_us * 1000ULL;
-	struct itimerspec its;
+	uint64_t now = kvm_now_ns(), end = *deadline_ns;
+	uint64_t poll_ns = (uint64_t)poll_us * 1000ULL;
 
 	if (th == NULL)
 		return -ENOMEM;
-	if (until_ns < end)
-		end = until_ns > now ? until_ns : now + 1;
-	if (th->expiry_ns > now && th->expiry_ns <= end) {
+	if (poll_us != 0) {
+		timer_arm(th, now + poll_ns < end ? now + poll_ns : end, poll_us);
+		return 0;
+	}
+	if (th->poll_us == 0 && th->expiry_ns > now && th->expiry_ns <= end) {
 		*deadline_ns = th->expiry_ns;
 		return 0;
 	}
-	if (th->has_timer) {
-		memset(&its, 0, sizeof(its));
-		its.it_value.tv_sec = (time_t)(end / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(end % 1000000000ULL);
-		/* It cannot fail with a valid timer and time: then the run
-		 * still ends at the first EINTR after end. */
-		(void)timer_settime(th->timer, TIMER_ABSTIME, &its, NULL);
-	}
-	th->expiry_ns = end;
-	*deadline_ns = end;
+	timer_arm(th, end, 0);
 	return 0;
+}
+
+void kvm_slice_end(void)
+{
+	struct kvm_thread *th = pthread_getspecific(thread_key);
+
+	if (th == NULL || th->poll_us == 0)
+		return;
+	th->expiry_ns = 0;
+	th->poll_us = 0;
+	if (th->has_timer) {
+		struct itimerspec off;
+
+		memset(&off, 0, sizeof(off));
+		(void)timer_settime(th->timer, 0, &off, NULL);
+	}
 }
 
 void kvm_signals_consume(void)

@@ -13,15 +13,16 @@
  *
  * What this executor does not produce (KVM does not report it to user
  * space), by rmi-1.0.md 9.3:
- * - REC_EVENT_WFX: KVM handles WFI/WFE itself (the vCPU sleeps in the
- *   kernel); rec_enter.flags TRAP_WFI/TRAP_WFE are ignored. A REC that
- *   waits returns an IRQ exit when its time slice ends.
  * - REC_EVENT_INSTR_ABORT: KVM injects a prefetch abort itself for a fetch
  *   outside memslots, so execution from unprotected, EMPTY or unassigned
  *   RAM IPAs gives the realm an abort without a REC exit (the spec injects
  *   an SEA for the first two, and exits for the third).
- * - REC_EVENT_SERROR, REC_EVENT_FIQ, REC_EVENT_SYSREG: KVM handles SErrors,
- *   physical interrupts and the system registers a realm may trap on.
+ * - REC_EVENT_SYSREG: KVM's vGIC handles the realm's SGI and DIR writes
+ *   (ICC_SGI0R/SGI1R/ASGI1R_EL1, ICC_DIR_EL1), which the spec traps to the
+ *   host: a realm's IPIs go from vCPU to vCPU without an exit.
+ * - REC_EVENT_SERROR, REC_EVENT_FIQ: KVM handles the machine's SErrors and
+ *   physical interrupts; the FIQ and SERROR exits come from the core
+ *   (rmm_rec_raise), the executor's part is the kick.
  * - HVC: calls in the SMCCC architecture range (0x80000000..0x8000FFFF,
  *   0xC0000000..0xC000FFFF), which KVM's filter cannot forward, are answered
  *   by KVM (SMCCC_VERSION 1.1, ARCH_FEATURES, the Spectre workarounds)
@@ -31,6 +32,8 @@
  * - Realm features: no SVE, PMU, or breakpoint/watchpoint counts beyond
  *   KVM's defaults are configured from the realm parameters.
  * Other differences from rmi-1.0.md 9 and rsi-1.0.md:
+ * - WFI and WFE exits come from KVM's counters, at the next stop of the
+ *   run: kvm-wfx.c.
  * - FAR: KVM gives the faulting IPA, not the VA. rec_exit.far (the page
  *   offset) is exact; FAR_EL1 of an injected SEA is the IPA, exact while
  *   the realm's stage 1 is off or identity.
@@ -238,6 +241,7 @@ static int exec_rec_init(void *ctx, struct rec *rec)
 	v->rec = rec;
 	v->id = rec->index;
 	v->fd = -1;
+	v->wfx.fd = -1;
 	pthread_mutex_lock(&kr->lock);
 	err = vcpus_reserve(kr, rec->index);
 	if (err == 0)
@@ -264,6 +268,7 @@ static void exec_rec_fini(void *ctx, struct rec *rec)
 	pthread_mutex_lock(&kr->lock);
 	kr->vcpus[v->id] = NULL;
 	pthread_mutex_unlock(&kr->lock);
+	kvm_wfx_fini(v);
 	if (v->run != NULL)
 		munmap(v->run, kr->ex->run_size);
 	if (v->fd >= 0)

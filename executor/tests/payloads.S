@@ -149,6 +149,34 @@ secondary:
 payload_spin:
 	b	.
 
+/*
+ * WFI with nothing pending (the realm's interrupts masked, no timer): it
+ * waits until the host stops the run, or traps. A store before and after
+ * each of three WFIs.
+ */
+	.global	payload_wfi
+payload_wfi:
+	mmio_base x19
+	str	xzr, [x19, #0x90]
+	wfi
+	str	xzr, [x19, #0x98]
+	wfi
+	str	xzr, [x19, #0xa0]
+	wfi
+	str	xzr, [x19, #0xa8]
+	b	.
+
+/* x1 WFEs with the event register clear (each would wait), then a store. */
+	.global	payload_wfe
+payload_wfe:
+	mmio_base x19
+	str	xzr, [x19, #0x90]
+1:	wfe
+	subs	x1, x1, #1
+	b.ne	1b
+	str	xzr, [x19, #0xb0]
+	b	.
+
 /* Timer state the exit reports: CNTV enabled and masked at x1, CNTP
  * enabled at x2, both far in the future. */
 	.global	payload_timers

@@ -35,7 +35,7 @@ extern const uint8_t payload_mmio[], payload_mmio_loop[], payload_calls[],
 	payload_load[], payload_load_insn[], payload_load_loop[], payload_hvc[],
 	payload_hvc_insn[], payload_cpu_on[], payload_spin[], payload_timers[],
 	payload_timer_expiry[],
-	payload_vtimer[], payload_spi[];
+	payload_vtimer[], payload_spi[], payload_wfi[], payload_wfe[];
 
 /* The realm (payloads.S): s2sz 40, code at CODE_IPA, RIPAS RAM over
  * [CODE_IPA, RAM_TOP) with DATA_PAGE assigned and UNASSIGNED_PAGE not,
@@ -591,6 +591,141 @@ static void test_slice(void **state)
 	kt_free(t);
 }
 
+/* ---- physical events and WFx -------------------------------------------------------------- */
+
+/* spec: a physical FIQ and an SError the RMM reports (rmi-1.0.md 9.3), raised
+ * on a running REC (rmm_rec_raise): its REC_ENTER ends with their exits; the
+ * realm goes on afterwards. */
+static void test_fiq_serror(void **state)
+{
+	const uint64_t serror = 0x2FULL << 26 | 1ULL << 25 | 6 << 10 | 0x11;	/* CE */
+	const unsigned int events[] = { RMM_PHYS_FIQ, RMM_PHYS_SERROR };
+	const uint64_t reasons[] = { RMI_EXIT_FIQ, RMI_EXIT_SERROR };
+	const uint64_t esrs[] = { 0, 6 << 10 | 0x11 };
+	struct kt *t = kt_new(payload_spin, 0, 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	struct bg_enter b;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 10000000);
+	for (unsigned int i = 0; i < 2; i++) {
+		bg_start(&b, t, 0);
+		wait_running(t, 0);
+		assert_int_equal(rmm_rec_raise(t->h->rmm, t->rec[0],
+					       (enum rmm_phys_event)events[i],
+					       events[i] == RMM_PHYS_SERROR ? serror : 0), 1);
+		pthread_join(b.thread, NULL);
+		assert_rmi(b.ret, RMI_SUCCESS, 0);
+		assert_int_equal(e->exit_reason, reasons[i]);
+		assert_int_equal(e->esr, esrs[i]);
+		assert_int_equal(e->far, 0);
+		assert_int_equal(e->hpfar, 0);
+		assert_int_equal(e->gprs[0], 0);
+		assert_true(b.ns < 5000000000ULL);
+	}
+	kt_free(t);
+}
+
+/* REC_ENTERs with flags until an exit other than IRQ (kt_enter drops them). */
+static uint64_t enter_keeping(struct kt *t, uint64_t flags)
+{
+	uint64_t ret = kt_enter_once(t, 0, flags, 0);
+
+	for (unsigned int n = 0; n < 1000 && ret == RMI_SUCCESS &&
+	     exit_of(t)->exit_reason == RMI_EXIT_IRQ; n++)
+		ret = kt_enter_once(t, 0, flags & ~(uint64_t)RMI_REC_ENTER_EMULATED_MMIO, 0);
+	return ret;
+}
+
+static void assert_wfx_exit(struct kt *t, uint64_t esr)
+{
+	const struct rmi_rec_exit *e = exit_of(t);
+
+	assert_int_equal(e->exit_reason, RMI_EXIT_SYNC);
+	assert_int_equal(e->esr, esr);
+	assert_int_equal(e->far, 0);
+	assert_int_equal(e->hpfar, 0);
+	for (unsigned int i = 0; i < RMI_REC_GPRS; i++)
+		assert_int_equal(e->gprs[i], 0);
+}
+
+/*
+ * spec: WFI exits only when the host traps it (rmi-1.0.md 9.2 item 8), with
+ * EC 0x01 and the PC past the WFI (9.3): the next exit is the store after
+ * it. Untrapped, the realm waits in it until the slice ends; with only WFE
+ * trapped it may leave it early (kvm-wfx.c: the polls wake it, which the
+ * architecture allows), but no exit reports it.
+ */
+static void test_wfi(void **state)
+{
+	struct kt *t = kt_new(payload_wfi, 0, 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	uint64_t t0, ns;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 50000);
+	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
+	assert_store(t, 0x90, 3, 0);
+	t0 = now_ns();
+	assert_rmi(kt_enter_once(t, 0, RMI_REC_ENTER_EMULATED_MMIO, 0), RMI_SUCCESS, 0);
+	assert_int_equal(e->exit_reason, RMI_EXIT_IRQ);
+	assert_true(now_ns() - t0 >= 40000000ULL);
+	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
+	assert_store(t, 0x98, 3, 0);
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_EMULATED_MMIO | RMI_REC_ENTER_TRAP_WFE),
+		   RMI_SUCCESS, 0);
+	assert_store(t, 0xa0, 3, 0);
+	/* Trapped: an exit long before a 5 s slice. */
+	kvm_executor_set_slice(executor, 5000000);
+	t0 = now_ns();
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_EMULATED_MMIO | RMI_REC_ENTER_TRAP_WFI),
+		   RMI_SUCCESS, 0);
+	ns = now_ns() - t0;
+	assert_wfx_exit(t, 0x04000000);
+	assert_true(ns < 4000000000ULL);
+	printf("# trapped WFI -> SYNC exit after %.1f ms (slice 5 s)\n", ns / 1e6);
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_TRAP_WFI), RMI_SUCCESS, 0);
+	assert_store(t, 0xa8, 3, 0);
+	kt_free(t);
+}
+
+/*
+ * WFE: an exit with ISS bit 0 set for each WFE KVM saw wait while the host
+ * traps WFE, none while it traps only WFI. A CPU may never trap WFE (QEMU's
+ * TCG runs it as a yield): then there are none, and the count says so.
+ */
+static void test_wfe(void **state)
+{
+	struct kt *t = kt_new(payload_wfe, 100000, 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	unsigned int wfe_exits = 0;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 50000);
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_TRAP_WFE), RMI_SUCCESS, 0);
+	assert_store(t, 0x90, 3, 0);
+	for (;;) {
+		assert_rmi(enter_keeping(t, RMI_REC_ENTER_EMULATED_MMIO |
+					 RMI_REC_ENTER_TRAP_WFE), RMI_SUCCESS, 0);
+		if (e->esr == 0x04000001ULL) {
+			assert_wfx_exit(t, 0x04000001ULL);
+			wfe_exits++;
+			continue;
+		}
+		assert_store(t, 0xb0, 3, 0);
+		break;
+	}
+	printf("# 100000 WFEs, trapped: %u WFE exits\n", wfe_exits);
+	kt_free(t);
+	t = kt_new(payload_wfe, 100000, 0, false);
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_TRAP_WFI), RMI_SUCCESS, 0);
+	assert_store(t, 0x90, 3, 0);
+	assert_rmi(enter_keeping(t, RMI_REC_ENTER_EMULATED_MMIO | RMI_REC_ENTER_TRAP_WFI),
+		   RMI_SUCCESS, 0);
+	assert_store(t, 0xb0, 3, 0);
+	kt_free(t);
+}
+
 /* ---- GIC and timers ---------------------------------------------------------------------------- */
 
 static void test_timers(void **state)
@@ -944,6 +1079,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cpu_on),
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_slice),
+		cmocka_unit_test(test_fiq_serror),
+		cmocka_unit_test(test_wfi),
+		cmocka_unit_test(test_wfe),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_timer_expiry_exit),
 		cmocka_unit_test(test_timer_changed_entry),
