@@ -48,6 +48,7 @@ union reply {
 	struct rmmemu_msg_error error;
 	struct rmmemu_msg_state_data state;
 	struct rmmemu_msg_kick_reply kick;
+	struct rmmemu_msg_raise_reply raise;
 	uint8_t state_raw[sizeof(struct rmmemu_msg_state_data) + RMMEMU_STATE_CHUNK];
 };
 
@@ -343,6 +344,26 @@ int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa)
 					      "bad KICK status %d from the rmmemu daemon",
 					      r.kick.status));
 	return r.kick.status;
+}
+
+int rmmemu_rec_raise(struct rmmemu_client *client, uint64_t rec_pa,
+		     unsigned int event, uint64_t esr)
+{
+	struct rmmemu_msg_raise m = { .hdr = msg_hdr(RMMEMU_MSG_RAISE), .rec = rec_pa,
+				      .event = event, .esr = esr };
+	union reply r;
+	int err;
+
+	err = transact(client, &m, sizeof(m), -1, RMMEMU_MSG_RAISE_REPLY, &r,
+		       sizeof(r.raise));
+	if (err)
+		return err;
+	if (r.raise.status != 0 && r.raise.status != 1 && r.raise.status != -ENOENT &&
+	    r.raise.status != -EINVAL)
+		return lose(client, set_error(client, -EPROTO,
+					      "bad RAISE status %d from the rmmemu daemon",
+					      r.raise.status));
+	return r.raise.status;
 }
 
 /* Appends one STATE_DATA chunk to *text; returns 1 after the last chunk. */

@@ -73,6 +73,7 @@ struct conn_msg {
 		struct rmmemu_msg_rmi_call call;
 		struct rmmemu_msg_state state;
 		struct rmmemu_msg_kick kick;
+		struct rmmemu_msg_raise raise;
 		uint8_t raw[RMMEMU_MSG_REQUEST_MAX];
 	} u;
 	size_t len;
@@ -255,12 +256,25 @@ static int conn_state(struct conn *c, struct conn_msg *m)
 }
 
 /* A kick is for a REC_ENTER that another connection of the session is
- * waiting in; it is not recorded (it changes no RMM state). */
+ * waiting in: a RAISE of IRQ. */
 static int conn_kick(struct conn *c, struct conn_msg *m)
 {
 	struct rmmemu_msg_kick_reply r = { .hdr = msg_hdr(RMMEMU_MSG_KICK_REPLY) };
 
-	r.status = session_kick(c->sess, m->u.kick.rec);
+	r.status = session_raise(c->sess, m->u.kick.rec, RMMEMU_PHYS_IRQ, 0);
+	return conn_send(c, &r, sizeof(r));
+}
+
+/* An event or esr the core refuses is a status, not an ERROR: which ones it
+ * takes is the core's rule (rmm.h), the frame is well formed. */
+static int conn_raise(struct conn *c, struct conn_msg *m)
+{
+	const struct rmmemu_msg_raise *q = &m->u.raise;
+	struct rmmemu_msg_raise_reply r = { .hdr = msg_hdr(RMMEMU_MSG_RAISE_REPLY) };
+
+	if (q->reserved != 0)
+		return conn_error(c, EPROTO, "RAISE: reserved field 0x%x is not 0", q->reserved);
+	r.status = session_raise(c->sess, q->rec, q->event, q->esr);
 	return conn_send(c, &r, sizeof(r));
 }
 
@@ -284,6 +298,7 @@ static const struct msg_handler {
 	[RMMEMU_MSG_STATE] = { "STATE", sizeof(struct rmmemu_msg_state), 0, false,
 			       conn_state },
 	[RMMEMU_MSG_KICK] = { "KICK", sizeof(struct rmmemu_msg_kick), 0, true, conn_kick },
+	[RMMEMU_MSG_RAISE] = { "RAISE", sizeof(struct rmmemu_msg_raise), 0, true, conn_raise },
 };
 
 /* Checks the frame against its type, then serves it. Returns 0 to go on

@@ -24,6 +24,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <rmmemu/client.h>
 #include <rmmemu/rmi-1.0.h>
 
 #include "daemon/recorder.h"
@@ -592,9 +593,14 @@ void session_call(struct session *s, const uint64_t x[7], uint64_t out[5])
 		atomic_fetch_sub(&s->realms, 1);
 }
 
-int session_kick(struct session *s, uint64_t rec_pa)
+/* The wire's event numbers are the core's (rmm.h). */
+_Static_assert(RMMEMU_PHYS_IRQ == RMM_PHYS_IRQ && RMMEMU_PHYS_FIQ == RMM_PHYS_FIQ &&
+	       RMMEMU_PHYS_SERROR == RMM_PHYS_SERROR, "RMMEMU_PHYS_* are enum rmm_phys_event");
+
+int session_raise(struct session *s, uint64_t rec_pa, unsigned int event, uint64_t esr)
 {
-	return rmm_rec_kick(s->rmm, rec_pa);
+	/* The core refuses a number the enum has no value for (-EINVAL). */
+	return rmm_rec_raise(s->rmm, rec_pa, (enum rmm_phys_event)event, esr);
 }
 
 struct held {

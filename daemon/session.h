@@ -79,8 +79,10 @@ int session_share_region(struct session *s, uint64_t base, uint64_t size,
  * REALM_CREATE past the session's realm limit is refused (ERROR_INPUT). */
 void session_call(struct session *s, const uint64_t x[7], uint64_t out[5]);
 
-/* rmm_rec_kick() on the session's RMM: 1 running, 0 idle, -ENOENT no REC. */
-int session_kick(struct session *s, uint64_t rec_pa);
+/* rmm_rec_raise() on the session's RMM, event RMMEMU_PHYS_* (client.h), a
+ * KICK being IRQ: 1 running, 0 idle, -ENOENT no REC, -EINVAL event or esr
+ * refused. Not recorded: it changes no RMM state. */
+int session_raise(struct session *s, uint64_t rec_pa, unsigned int event, uint64_t esr);
 
 /* Every live session, as text or JSON; malloc'd, NULL when out of memory. */
 char *session_state_format(struct session_table *t, int json);

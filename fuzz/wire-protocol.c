@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rmmemu/client.h>
 #include <rmmemu/protocol.h>
 #include <rmmemu/rmi-1.0.h>
 
@@ -224,6 +225,7 @@ static const size_t request_size[] = {
 	[RMMEMU_MSG_RMI_CALL] = sizeof(struct rmmemu_msg_rmi_call),
 	[RMMEMU_MSG_STATE] = sizeof(struct rmmemu_msg_state),
 	[RMMEMU_MSG_KICK] = sizeof(struct rmmemu_msg_kick),
+	[RMMEMU_MSG_RAISE] = sizeof(struct rmmemu_msg_raise),
 };
 
 /* What protocol.h allows as the answer to the frame, from the framing and
@@ -234,6 +236,7 @@ static enum expect classify(const struct conn *c, const uint8_t *frame, size_t l
 	struct rmmemu_msg_hdr h;
 	const struct rmmemu_msg_hello *hello = (const void *)frame;
 	const struct rmmemu_msg_state *state = (const void *)frame;
+	const struct rmmemu_msg_raise *rq = (const void *)frame;
 
 	if (len == 0)
 		return EXPECT_END;
@@ -257,6 +260,8 @@ static enum expect classify(const struct conn *c, const uint8_t *frame, size_t l
 		return state->flags & ~RMMEMU_STATE_JSON ? EXPECT_ERROR : EXPECT_REPLY;
 	case RMMEMU_MSG_SHARE_REGION:
 		return c->observer ? EXPECT_ERROR : EXPECT_EITHER;
+	case RMMEMU_MSG_RAISE:
+		return c->observer || rq->reserved != 0 ? EXPECT_ERROR : EXPECT_REPLY;
 	default:
 		return c->observer ? EXPECT_ERROR : EXPECT_REPLY;
 	}
@@ -328,6 +333,8 @@ static void check_reply(struct world *w, struct conn *c, uint16_t type, size_t n
 					  sizeof(struct rmmemu_msg_rmi_result) },
 		[RMMEMU_MSG_STATE] = { RMMEMU_MSG_STATE_DATA, 0 },
 		[RMMEMU_MSG_KICK] = { RMMEMU_MSG_KICK_REPLY, sizeof(struct rmmemu_msg_kick_reply) },
+		[RMMEMU_MSG_RAISE] = { RMMEMU_MSG_RAISE_REPLY,
+				       sizeof(struct rmmemu_msg_raise_reply) },
 	};
 	const struct rmmemu_msg_hdr *h = (const void *)w->reply;
 
@@ -449,6 +456,9 @@ static size_t exchange(struct world *w, struct conn *c, const void *frame, size_
 			((const struct rmmemu_msg_rmi_call *)frame)->x[0],
 			((const struct rmmemu_msg_rmi_call *)frame)->x[1],
 			((const struct rmmemu_msg_rmi_result *)w->reply)->x[0]);
+	else if (trace && n != 0 && type == RMMEMU_MSG_RAISE)
+		fprintf(stderr, "  -> status %d\n",
+			((const struct rmmemu_msg_raise_reply *)w->reply)->status);
 	else if (trace)
 		fprintf(stderr, "  -> %s\n", n == 0 ? "closed" : "served");
 	return n;
@@ -715,16 +725,49 @@ static void op_kick(struct world *w, struct input *in)
 		fail("KICK_REPLY status %d", r->status);
 }
 
+/* The SError the core reports (rmm.h): EC 0x2F, IL, AET CE, asynchronous. */
+#define SERROR_ESR_CE	(0x2FULL << 26 | 1ULL << 25 | 6ULL << 10 | 0x11)
+
+/* An event the core raises, mostly, with its syndrome; or any event and esr,
+ * and now and then a reserved field that is not 0 (an ERROR). */
+static void op_raise(struct world *w, struct input *in)
+{
+	struct conn *c = conn_cur(w);
+	struct rmmemu_msg_raise q = { .hdr = hdr(RMMEMU_MSG_RAISE), .rec = in_pa(in) };
+	const struct rmmemu_msg_raise_reply *r = (const void *)w->reply;
+	uint8_t b = in_u8(in);
+
+	q.event = b & 0x80 ? (uint32_t)in_u64(in) : (b & 0x1f) % 3;
+	q.esr = b & 0x40 ? in_u64(in) : q.event == RMMEMU_PHYS_SERROR ? SERROR_ESR_CE : 0;
+	q.reserved = b & 0x20 ? in_u8(in) : 0;
+	if (c == NULL || exchange(w, c, &q, sizeof(q), NULL, 0) == 0)
+		return;
+	/* Every request is answered before the next is sent, and REC_ENTER
+	 * runs no realm here: no REC is ever running. */
+	if (r->status != 0 && r->status != -ENOENT && r->status != -EINVAL)
+		fail("RAISE_REPLY status %d", r->status);
+	if ((q.event > RMMEMU_PHYS_SERROR ||
+	     (q.event != RMMEMU_PHYS_SERROR && q.esr != 0)) && r->status != -EINVAL)
+		fail("RAISE of event %u esr 0x%" PRIx64 ": status %d, not -EINVAL", q.event,
+		     q.esr, r->status);
+}
+
 /* A well-formed request spoiled: cut, lengthened, with a bad magic, type or
  * reserved field, fds where none belong. */
 static void op_mangle(struct world *w, struct input *in)
 {
 	struct conn *c = conn_cur(w);
 	uint8_t frame[RMMEMU_MSG_REQUEST_MAX + 64] = { 0 };
-	uint8_t type = 1 + in_u8(in) % 5, how = in_u8(in);
-	size_t len = request_size[type];
+	uint8_t t = in_u8(in), how = in_u8(in);
+	uint8_t type = 1 + t % 5;
+	size_t len;
 	int fd = -1;
 
+	/* RAISE takes half of KICK's values: the others mean what they meant
+	 * before RAISE existed, so that the corpus decodes as it did. */
+	if (type == RMMEMU_MSG_KICK && (t & 0x80))
+		type = RMMEMU_MSG_RAISE;
+	len = request_size[type];
 	*(struct rmmemu_msg_hdr *)frame = hdr(type);
 	for (size_t i = sizeof(struct rmmemu_msg_hdr); i < len; i++)
 		frame[i] = in_u8(in);
@@ -780,14 +823,22 @@ static void op_conn(struct world *w, struct input *in)
 
 static void run_op(struct world *w, struct input *in)
 {
-	switch (in_u8(in) % 10) {
+	uint8_t op = in_u8(in);
+
+	switch (op % 10) {
 	case 0: op_conn(w, in); break;
 	case 1: op_hello(w, in); break;
 	case 2: op_share(w, in); break;
 	case 3: case 4: op_rmi(w, in); break;
 	case 5: op_build(w, in); break;
 	case 6: op_state(w, in); break;
-	case 7: op_kick(w, in); break;
+	case 7:
+		/* Half of KICK's opcodes, as in op_mangle(). */
+		if (op & 0x80)
+			op_raise(w, in);
+		else
+			op_kick(w, in);
+		break;
 	case 8: op_mangle(w, in); break;
 	default: op_raw(w, in); break;
 	}

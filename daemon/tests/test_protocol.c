@@ -6,7 +6,9 @@
  * with its last connection, refusal of malformed frames, the recorder and
  * the socket's life cycle. Only VERSION, FEATURES, GRANULE_DELEGATE and
  * GRANULE_UNDELEGATE are relied on (plus NOT_SUPPORTED for unknown FIDs),
- * and REALM_CREATE and REC_CREATE for a REC to KICK.
+ * and REALM_CREATE and REC_CREATE for a REC to KICK or RAISE, and
+ * REALM_ACTIVATE and REC_ENTER for a REC that runs, under a test executor,
+ * until it is kicked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +42,7 @@
 #include "daemon/server.h"
 #include "daemon/tests/fixture.h"
 #include "daemon/tests/host.h"
+#include "rmmemu/executor.h"
 #include "rmmemu/log.h"
 #include "rmmemu/rmm.h"
 
@@ -664,6 +667,193 @@ static void test_kick(void **state)
 	close(fd2);
 }
 
+/* --- tests: RAISE -------------------------------------------------------- */
+
+/* The SError of the brief: EC 0x2F, IL, AET CE, DFSC asynchronous. */
+#define SERROR_ESR_CE	(0x2FULL << 26 | 1ULL << 25 | 6 << 10 | 0x11)
+#define SERROR_ESR_UEO	(2 << 10 | 0x11)	/* EC 0 is allowed too */
+
+/* A RAISE has KICK's statuses, and -EINVAL for an event or esr the core does
+ * not raise; every one of them leaves the connection working. Only a frame
+ * the protocol refuses (its size, a reserved field) is an ERROR. */
+static void test_raise(void **state)
+{
+	struct fixture *f = *state;
+	int fd = memfd_pages(32), fd2 = memfd_pages(32);
+	uint8_t *ns = map_fd(fd, 32);
+	struct rmmemu_client *c = host_new(f, fd, 32), *other = host_new(f, fd2, 32), *o;
+	struct rmmemu_msg_raise msg = { .hdr = hdr(RMMEMU_MSG_RAISE), .rec = BASE,
+					.event = RMMEMU_PHYS_FIQ };
+	uint64_t rec;
+
+	assert_int_equal(rmmemu_rec_raise(c, BASE, RMMEMU_PHYS_FIQ, 0), -ENOENT);	/* NS */
+	assert_int_equal(rmmemu_rec_raise(c, 0x1000, RMMEMU_PHYS_IRQ, 0), -ENOENT);
+	rec = kick_realm(c, ns);
+	assert_int_equal(rmmemu_rec_raise(c, BASE + PAGE, RMMEMU_PHYS_FIQ, 0), -ENOENT);
+	assert_int_equal(rmmemu_rec_raise(c, rec + 8, RMMEMU_PHYS_FIQ, 0), -ENOENT);
+	assert_int_equal(rmmemu_rec_raise(other, rec, RMMEMU_PHYS_FIQ, 0), -ENOENT);
+	/* Idle: nothing happens, nothing is remembered. */
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_IRQ, 0), 0);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_FIQ, 0), 0);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, SERROR_ESR_CE), 0);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, SERROR_ESR_UEO), 0);
+	/* Refused, all 32 bits of event and 64 of esr counting. */
+	assert_int_equal(rmmemu_rec_raise(c, rec, 3, 0), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, 0x100 | RMMEMU_PHYS_FIQ, 0), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, UINT32_MAX, 0), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_IRQ, 1), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_FIQ, SERROR_ESR_CE), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, 0), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR,
+					  SERROR_ESR_CE | 1ULL << 40), -EINVAL);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, 3 << 10 | 0x11),
+			 -EINVAL);	/* UER: the RMM would inject it */
+	assert_int_equal(rmmemu_rec_raise(c, BASE, 7, 0), -EINVAL);	/* before the REC */
+	/* The connection goes on, the REC too. */
+	assert_int_equal(rmi(c, RMI_VERSION, RMI_ABI_VERSION_1_0), RMI_SUCCESS);
+	assert_int_equal(rmi(c, RMI_REC_DESTROY, rec), RMI_SUCCESS);
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_FIQ, 0), -ENOENT);
+	/* A RAISE needs a session; its frame has its size and a zero reserved
+	 * field. */
+	assert_int_equal(rmmemu_connect_observer(f->sock, &o), 0);
+	assert_int_equal(rmmemu_rec_raise(o, rec, RMMEMU_PHYS_FIQ, 0), -EPROTO);
+	assert_non_null(strstr(rmmemu_client_error(o, -EPROTO), "RAISE on an observer"));
+	rmmemu_disconnect(o);
+	bad_frame(f, c, true, &msg, sizeof(msg) - 1, NULL, 0, EPROTO,
+		  "RAISE message of 31 bytes (expected 32)");
+	msg.reserved = 1;
+	bad_frame(f, c, true, &msg, sizeof(msg), NULL, 0, EPROTO,
+		  "RAISE: reserved field 0x1 is not 0");
+	rmmemu_disconnect(c);
+	rmmemu_disconnect(other);
+	munmap(ns, 32 * PAGE);
+	close(fd);
+	close(fd2);
+}
+
+/* The test executor of test_raise_running: a REC "runs" until the core
+ * kicks it, then exits for an interrupt, which the core turns into the exit
+ * of the event raised (rmi_run.c). */
+static sem_t run_entered, run_kicked;
+
+static int kicked_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
+		      struct rmi_rec_exit *exit, struct rec_event *ev)
+{
+	(void)ctx;
+	(void)rec;
+	(void)enter;
+	(void)exit;
+	sem_post(&run_entered);
+	/* Without a kick the run ends anyway, and the test fails on its exit. */
+	sem_wait_ms(&run_kicked, TIMEOUT_MS);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = REC_EVENT_IRQ;
+	return 0;
+}
+
+static void kicked_kick(void *ctx, struct rec *rec)
+{
+	(void)ctx;
+	(void)rec;
+	sem_post(&run_kicked);
+}
+
+static const struct rmm_executor_ops kicked_ops = {
+	.name = "kicked",
+	.run = kicked_run,
+	.kick = kicked_kick,
+};
+
+static int setup_kicked(void **state)
+{
+	sem_init(&run_entered, 0, 0);
+	sem_init(&run_kicked, 0, 0);
+	log_errors = 0;
+	return fixture_start(state, &(struct server_opts){ .executor = &kicked_ops }, false);
+}
+
+static int teardown_kicked(void **state)
+{
+	int ret = teardown(state);
+
+	sem_destroy(&run_entered);
+	sem_destroy(&run_kicked);
+	return ret;
+}
+
+struct rec_entry {
+	struct rmmemu_client *c;
+	struct host_realm *r;
+	uint64_t ret;
+};
+
+static void *rec_entry_main(void *arg)
+{
+	struct rec_entry *e = arg;
+
+	e->ret = host_rec_enter(e->c, e->r, 0);
+	return NULL;
+}
+
+/* REC 0 of r entered on c, and while it runs event raised from other: the
+ * REC_ENTER returns, and its exit is returned. */
+static struct rmi_rec_exit *enter_and_raise(struct rmmemu_client *c,
+					    struct rmmemu_client *other,
+					    struct host_realm *r, unsigned int event,
+					    uint64_t esr)
+{
+	struct rec_entry e = { .c = c, .r = r, .ret = UINT64_MAX };
+	struct rmi_rec_run *run = (void *)(r->ns + (host_rec_run(r, 0) - r->pa));
+	int refused = 0, status = 0;
+	pthread_t t;
+	bool entered;
+
+	memset(&run->exit, 0xa5, sizeof(run->exit));
+	assert_int_equal(pthread_create(&t, NULL, rec_entry_main, &e), 0);
+	entered = sem_wait_ms(&run_entered, TIMEOUT_MS);
+	if (entered) {
+		/* Refused while it runs: the run goes on. */
+		refused = rmmemu_rec_raise(other, r->rec[0], RMMEMU_PHYS_IRQ, 1);
+		status = rmmemu_rec_raise(other, r->rec[0], event, esr);
+	}
+	pthread_join(t, NULL);
+	assert_true(entered);
+	assert_int_equal(refused, -EINVAL);
+	assert_int_equal(status, 1);
+	assert_int_equal(e.ret, RMI_SUCCESS);
+	/* Idle again: the event is gone with the exit. */
+	assert_int_equal(rmmemu_rec_raise(other, r->rec[0], event, esr), 0);
+	return &run->exit;
+}
+
+/* A REC_ENTER in progress on one connection, ended by a RAISE from another
+ * connection of the session: the exit is the event's (rmi-1.0.md 9.3). */
+static void test_raise_running(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int pages = host_realm_pages(1);
+	int fd = memfd_pages(pages);
+	uint8_t *ns = map_fd(fd, pages);
+	struct rmmemu_client *c = host_new(f, fd, pages), *other = host_join(f, c);
+	struct host_realm r;
+	struct rmi_rec_exit *exit;
+	const char *step;
+
+	assert_int_equal(host_realm_create(c, &r, ns, BASE, 1, 1, true, &step), RMI_SUCCESS);
+	exit = enter_and_raise(c, other, &r, RMMEMU_PHYS_FIQ, 0);
+	assert_int_equal(exit->exit_reason, RMI_EXIT_FIQ);
+	exit = enter_and_raise(c, other, &r, RMMEMU_PHYS_SERROR, SERROR_ESR_CE);
+	assert_int_equal(exit->exit_reason, RMI_EXIT_SERROR);
+	/* The syndrome without EC and IL (rmi-1.0.md 9.3). */
+	assert_int_equal(exit->esr, 6 << 10 | 0x11);
+	exit = enter_and_raise(c, other, &r, RMMEMU_PHYS_IRQ, 0);
+	assert_int_equal(exit->exit_reason, RMI_EXIT_IRQ);
+	rmmemu_disconnect(other);
+	rmmemu_disconnect(c);
+	munmap(ns, pages * PAGE);
+	close(fd);
+}
+
 /* --- tests: malformed input ---------------------------------------------- */
 
 static void test_bad_frames(void **state)
@@ -1055,6 +1245,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_death_ends_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raise, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raise_running, setup_kicked,
+						teardown_kicked),
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recorder, setup_record, teardown),

@@ -72,6 +72,27 @@ int rmmemu_rmi_call(struct rmmemu_client *client, const uint64_t x[7],
  */
 int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa);
 
+/* Physical events for rmmemu_rec_raise(). */
+#define RMMEMU_PHYS_IRQ		0U	/* an interrupt for the host: a kick */
+#define RMMEMU_PHYS_FIQ		1U	/* a FIQ, e.g. a secure interrupt */
+#define RMMEMU_PHYS_SERROR	2U	/* an SError (a RAS error), with esr */
+
+/*
+ * Raises physical event RMMEMU_PHYS_* on REC rec_pa of this connection's
+ * session: a REC_ENTER of it in progress on another connection returns soon
+ * with that event's exit (RMI_EXIT_IRQ, RMI_EXIT_FIQ or RMI_EXIT_SERROR).
+ * On hardware FIQs and SErrors come from the platform, not from the host:
+ * this lets a host exercise its handling of those exits. esr: 0, except for
+ * RMMEMU_PHYS_SERROR, where it is the SError's ESR_EL2 as the exit reports
+ * it (EC 0x2F or 0, then an asynchronous SError, DFSC 0x11, of severity CE
+ * or UEO, the ones the RMM does not inject into the realm; EA and IESB may
+ * be set). Of events raised during one REC_ENTER the exit reports one:
+ * SError before FIQ before IRQ. Returns what rmmemu_rec_kick() does, or
+ * -EINVAL for another event or esr (the connection goes on).
+ */
+int rmmemu_rec_raise(struct rmmemu_client *client, uint64_t rec_pa,
+		     unsigned int event, uint64_t esr);
+
 /* The daemon's view of every session, as text or JSON (malloc'd, for the
  * caller to free). */
 int rmmemu_state(struct rmmemu_client *client, int json, char **text);

@@ -16,6 +16,7 @@
  *   RMI_CALL      -> RMI_RESULT
  *   STATE         -> STATE_DATA ... (the last one has RMMEMU_STATE_LAST)
  *   KICK          -> KICK_REPLY
+ *   RAISE         -> RAISE_REPLY          a KICK with IRQ, FIQ or SError
  *
  * Any request may instead be answered by ERROR, after which the daemon closes
  * the connection. ERROR answers a message the daemon will not serve: wrong
@@ -57,12 +58,14 @@ enum rmmemu_msg_type {
 	RMMEMU_MSG_RMI_CALL = 0x03,
 	RMMEMU_MSG_STATE = 0x04,
 	RMMEMU_MSG_KICK = 0x05,
+	RMMEMU_MSG_RAISE = 0x06,
 	/* daemon -> host */
 	RMMEMU_MSG_HELLO_REPLY = 0x81,
 	RMMEMU_MSG_SHARE_REGION_REPLY = 0x82,
 	RMMEMU_MSG_RMI_RESULT = 0x83,
 	RMMEMU_MSG_STATE_DATA = 0x84,
 	RMMEMU_MSG_KICK_REPLY = 0x85,
+	RMMEMU_MSG_RAISE_REPLY = 0x86,
 	RMMEMU_MSG_ERROR = 0xff,
 };
 
@@ -158,6 +161,31 @@ struct rmmemu_msg_kick_reply {
 	uint32_t reserved;
 };
 
+/*
+ * Raises physical event (RMMEMU_PHYS_IRQ, _FIQ or _SERROR of client.h) on
+ * REC rec of the session: a REC_ENTER of it in progress on another
+ * connection returns soon with the event's exit (rmi-1.0.md 9.3); with
+ * SERROR, esr is the SError's syndrome the exit reports (ESR_EL2: EC 0x2F
+ * or 0, an asynchronous SError of severity CE or UEO), 0 otherwise. IRQ
+ * with esr 0 is a KICK. status: 1 the REC was running, 0 it was not
+ * (nothing is remembered), -ENOENT no REC of this session is at rec,
+ * -EINVAL another event or esr; the connection goes on. A reserved field
+ * that is not 0 is an ERROR.
+ */
+struct rmmemu_msg_raise {
+	struct rmmemu_msg_hdr hdr;
+	uint64_t rec;
+	uint32_t event;
+	uint32_t reserved;		/* 0 */
+	uint64_t esr;
+};
+
+struct rmmemu_msg_raise_reply {
+	struct rmmemu_msg_hdr hdr;
+	int32_t status;
+	uint32_t reserved;
+};
+
 struct rmmemu_msg_error {
 	struct rmmemu_msg_hdr hdr;
 	int32_t code;			/* a positive errno: EPROTO, ENOENT, ... */
@@ -217,6 +245,16 @@ RMMEMU_CHECK_SIZE(rmmemu_msg_kick, 16);
 RMMEMU_CHECK_OFFSET(rmmemu_msg_kick_reply, status, 8);
 RMMEMU_CHECK_SIZE(rmmemu_msg_kick_reply, 16);
 
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise, rec, 8);
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise, event, 16);
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise, reserved, 20);
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise, esr, 24);
+RMMEMU_CHECK_SIZE(rmmemu_msg_raise, 32);
+
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise_reply, status, 8);
+RMMEMU_CHECK_OFFSET(rmmemu_msg_raise_reply, reserved, 12);
+RMMEMU_CHECK_SIZE(rmmemu_msg_raise_reply, 16);
+
 RMMEMU_CHECK_OFFSET(rmmemu_msg_error, code, 8);
 RMMEMU_CHECK_OFFSET(rmmemu_msg_error, text, 16);
 RMMEMU_CHECK_SIZE(rmmemu_msg_error, 256);
@@ -224,7 +262,8 @@ RMMEMU_CHECK_SIZE(rmmemu_msg_error, 256);
 _Static_assert(RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_hello) &&
 	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_share_region) &&
 	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_state) &&
-	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_kick),
+	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_kick) &&
+	       RMMEMU_MSG_REQUEST_MAX >= sizeof(struct rmmemu_msg_raise),
 	       "RMMEMU_MSG_REQUEST_MAX covers every request");
 
 #endif /* RMMEMU_PROTOCOL_H */
