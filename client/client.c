@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,21 +330,35 @@ int rmmemu_rmi_call(struct rmmemu_client *client, const uint64_t x[7],
 	return 0;
 }
 
-int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa)
+/*
+ * KICK and RAISE: the request m of size len, answered by a reply of type
+ * reply_type whose status is one the daemon may give (client.h).
+ */
+static int rec_event(struct rmmemu_client *client, const void *m, size_t len,
+		     enum rmmemu_msg_type reply_type, const char *what)
 {
-	struct rmmemu_msg_kick m = { .hdr = msg_hdr(RMMEMU_MSG_KICK), .rec = rec_pa };
 	union reply r;
 	int err;
 
-	err = transact(client, &m, sizeof(m), -1, RMMEMU_MSG_KICK_REPLY, &r,
-		       sizeof(r.kick));
+	err = transact(client, m, len, -1, reply_type, &r, sizeof(r.raise));
 	if (err)
 		return err;
-	if (r.kick.status != 0 && r.kick.status != 1 && r.kick.status != -ENOENT)
+	_Static_assert(sizeof(r.kick) == sizeof(r.raise) &&
+		       offsetof(union reply, kick.status) == offsetof(union reply, raise.status),
+		       "KICK and RAISE replies are read alike");
+	if (r.raise.status != 0 && r.raise.status != 1 && r.raise.status != -ENOENT &&
+	    r.raise.status != -EINVAL)
 		return lose(client, set_error(client, -EPROTO,
-					      "bad KICK status %d from the rmmemu daemon",
-					      r.kick.status));
-	return r.kick.status;
+					      "bad %s status %d from the rmmemu daemon", what,
+					      r.raise.status));
+	return r.raise.status;
+}
+
+int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa)
+{
+	struct rmmemu_msg_kick m = { .hdr = msg_hdr(RMMEMU_MSG_KICK), .rec = rec_pa };
+
+	return rec_event(client, &m, sizeof(m), RMMEMU_MSG_KICK_REPLY, "KICK");
 }
 
 int rmmemu_rec_raise(struct rmmemu_client *client, uint64_t rec_pa,
@@ -351,19 +366,8 @@ int rmmemu_rec_raise(struct rmmemu_client *client, uint64_t rec_pa,
 {
 	struct rmmemu_msg_raise m = { .hdr = msg_hdr(RMMEMU_MSG_RAISE), .rec = rec_pa,
 				      .event = event, .esr = esr };
-	union reply r;
-	int err;
 
-	err = transact(client, &m, sizeof(m), -1, RMMEMU_MSG_RAISE_REPLY, &r,
-		       sizeof(r.raise));
-	if (err)
-		return err;
-	if (r.raise.status != 0 && r.raise.status != 1 && r.raise.status != -ENOENT &&
-	    r.raise.status != -EINVAL)
-		return lose(client, set_error(client, -EPROTO,
-					      "bad RAISE status %d from the rmmemu daemon",
-					      r.raise.status));
-	return r.raise.status;
+	return rec_event(client, &m, sizeof(m), RMMEMU_MSG_RAISE_REPLY, "RAISE");
 }
 
 /* Appends one STATE_DATA chunk to *text; returns 1 after the last chunk. */
