@@ -181,6 +181,7 @@ int kvm_regs_write(struct kvm_vcpu *v, unsigned int i, uint64_t val);
 void kvm_mmio_cancel(struct kvm_vcpu *v);
 int kvm_mmio_settle(struct kvm_vcpu *v);
 void kvm_exec_sync_regs(void *ctx, struct rec *rec);
+int kvm_exec_inject_serror(void *ctx, struct rec *rec, uint64_t iss);
 
 /* kvm-run.c */
 int kvm_exec_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,

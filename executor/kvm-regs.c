@@ -93,6 +93,26 @@ int kvm_set_reg(struct kvm_vcpu *v, uint64_t id, uint64_t val)
 	return 0;
 }
 
+/* spec: an SError of severity UEU or UER reaches the realm (rmi-1.0.md 9.3):
+ * KVM keeps it pending (HCR_EL2.VSE, VSESR_EL2 = iss) until the realm's
+ * PSTATE.A lets it in. */
+int kvm_exec_inject_serror(void *ctx, struct rec *rec, uint64_t iss)
+{
+	struct kvm_vcpu *v = rec->exec;
+	struct kvm_vcpu_events ev;
+
+	(void)ctx;
+	if (v == NULL || v->fd < 0)
+		return -ENODEV;
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.serror_pending = 1;
+	ev.exception.serror_has_esr = 1;
+	ev.exception.serror_esr = iss;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) != 0)
+		return -errno;
+	return 0;
+}
+
 void kvm_mmio_cancel(struct kvm_vcpu *v)
 {
 	if (v->mmio != KVM_MMIO_PENDING)

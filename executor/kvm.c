@@ -408,6 +408,7 @@ static const struct rmm_executor_ops kvm_ops = {
 	.sync_regs = kvm_exec_sync_regs,
 	.complete_mmio = kvm_exec_complete_mmio,
 	.s2_changed = kvm_exec_s2_changed,
+	.inject_serror = kvm_exec_inject_serror,
 };
 
 const struct rmm_executor_ops *kvm_executor_ops(void)

@@ -108,6 +108,14 @@ struct rmm_executor_ops {
 	 * take granule locks; it may walk the realm's RTTs.
 	 */
 	void (*s2_changed)(void *ctx, struct realm *r);
+	/*
+	 * Optional: makes a virtual SError with syndrome iss (ESR bits 24:0)
+	 * pending for the REC, taken once the realm's PSTATE.A allows it (an
+	 * SError of severity UEU or UER, rmi-1.0.md 9.3). Called between
+	 * runs. Returns 0 or a negative errno. Without it rmm_rec_raise takes
+	 * only the SErrors that are reported alone.
+	 */
+	int (*inject_serror)(void *ctx, struct rec *rec, uint64_t iss);
 };
 
 #endif /* RMMEMU_EXECUTOR_H */

@@ -67,6 +67,20 @@ struct rec_regs {
 #define ESR_DABT_ISV		(1ULL << 24)
 #define ESR_DABT_SET(esr)	((unsigned int)(((esr) >> 11) & 0x3))
 #define ESR_DABT_SET_UER	0
+/* SError ISS: AET, the severity */
+#define ESR_ISS_MASK		0x1FFFFFFULL
+#define ESR_SERROR_AET(esr)	((unsigned int)(((esr) >> 10) & 7))
+#define ESR_SERROR_AET_UEU	1
+#define ESR_SERROR_AET_UEO	2
+#define ESR_SERROR_AET_UER	3
+#define ESR_SERROR_AET_CE	6
+/* spec: an SError the realm is told of, not only the host (rmi-1.0.md 9.3). */
+static inline bool rec_serror_injected(uint64_t esr)
+{
+	return ESR_SERROR_AET(esr) == ESR_SERROR_AET_UEU ||
+	       ESR_SERROR_AET(esr) == ESR_SERROR_AET_UER;
+}
+
 /* Trapped system register ISS */
 #define ESR_SYSREG_READ		(1ULL << 0)
 #define ESR_SYSREG_RT(esr)	((unsigned int)(((esr) >> 5) & 0x1F))

@@ -333,14 +333,31 @@ static enum rec_action exit_to_host(struct rec_run *run,
 	return REC_EXIT;
 }
 
+/* spec: an SError of severity UEU or UER goes to the realm too (9.3);
+ * rmm_rec_raise takes those only with an executor that injects them. */
+static void serror_inject(struct rec_run *run, uint64_t esr)
+{
+	const struct rmm_executor_ops *ops = run->rmm->exec_ops;
+	int err;
+
+	if (!rec_serror_injected(esr) || ops == NULL || ops->inject_serror == NULL)
+		return;
+	err = ops->inject_serror(run->rmm->exec_ctx, run->rec, esr & ESR_ISS_MASK);
+	if (err != 0)
+		rmm_log(RMM_LOG_ERROR, "REC 0x%llx: executor %s cannot inject the SError (%d)",
+			(unsigned long long)run->rec->pa, ops->name, err);
+}
+
 /* The exit for the physical events raised during this REC_ENTER
  * (rmm_rec_raise): SError before FIQ before IRQ; IRQ also with none (the
  * slice, a realm timer). */
 enum rec_action exit_physical(struct rec_run *run, unsigned int pending)
 {
 	if (pending & REC_PHYS_SERROR) {
-		run->exit.esr = __atomic_load_n(&run->rec->phys_serror_esr,
-						__ATOMIC_SEQ_CST) & ESR_SERROR_MASK;
+		uint64_t esr = __atomic_load_n(&run->rec->phys_serror_esr, __ATOMIC_SEQ_CST);
+
+		serror_inject(run, esr);
+		run->exit.esr = esr & ESR_SERROR_MASK;
 		return exit_to_host(run, RMI_EXIT_SERROR);
 	}
 	if (pending & REC_PHYS_FIQ)

@@ -80,26 +80,27 @@ void rmm_set_executor(struct rmm *rmm, const struct rmm_executor_ops *ops,
 	rmm->exec_ctx = ctx;
 }
 
-/* spec: the SErrors the RMM reports without injecting them (rmi-1.0.md 9.3):
- * asynchronous (DFSC 0x11, IDS 0), AET CE or UEO; EA and IESB free. */
+/* spec: the SErrors the RMM reports (rmi-1.0.md 9.3): asynchronous (DFSC
+ * 0x11, IDS 0), AET CE or UEO, or UEU or UER (also injected into the realm:
+ * rec_serror_injected); EA and IESB free. */
 #define SERROR_EC		0x2FULL
 #define SERROR_DFSC_ASYNC	0x11ULL
-#define SERROR_AET(esr)		(((esr) >> 10) & 7)
-#define SERROR_AET_UEO		2
-#define SERROR_AET_CE		6
 #define SERROR_FREE_BITS	(1ULL << 13 | 1ULL << 9)	/* IESB, EA */
 
 _Static_assert(REC_PHYS_IRQ == 1U << RMM_PHYS_IRQ && REC_PHYS_FIQ == 1U << RMM_PHYS_FIQ &&
 	       REC_PHYS_SERROR == 1U << RMM_PHYS_SERROR, "rec.phys_pending bits");
 
-static bool serror_reportable(uint64_t esr)
+static bool serror_reportable(const struct rmm *rmm, uint64_t esr)
 {
 	uint64_t ec = esr >> ESR_EC_SHIFT;
 	uint64_t iss = esr & ~(ESR_EC_MASK | ESR_IL);
+	unsigned int aet = ESR_SERROR_AET(iss);
 
 	if (ec != 0 && ec != SERROR_EC)
 		return false;
-	if (SERROR_AET(iss) != SERROR_AET_UEO && SERROR_AET(iss) != SERROR_AET_CE)
+	if (aet != ESR_SERROR_AET_UEO && aet != ESR_SERROR_AET_CE &&
+	    !(rec_serror_injected(iss) && rmm->exec_ops != NULL &&
+	      rmm->exec_ops->inject_serror != NULL))
 		return false;
 	return (iss & ~(SERROR_FREE_BITS | 7ULL << 10)) == SERROR_DFSC_ASYNC;
 }
@@ -114,7 +115,7 @@ int rmm_rec_raise(struct rmm *rmm, uint64_t rec_pa, enum rmm_phys_event event,
 	int running;
 
 	if ((unsigned int)event > RMM_PHYS_SERROR ||
-	    (event == RMM_PHYS_SERROR ? !serror_reportable(esr) : esr != 0))
+	    (event == RMM_PHYS_SERROR ? !serror_reportable(rmm, esr) : esr != 0))
 		return -EINVAL;
 	g = granule_find_lock(rmm, rec_pa, GRANULE_STATE_REC);
 	if (g == NULL)

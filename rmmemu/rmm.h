@@ -74,9 +74,10 @@ enum rmm_phys_event {
  * Makes a REC_ENTER of REC rec_pa in progress on another thread return soon
  * with the exit of event (rmi-1.0.md 9.3): IRQ, FIQ, or SERROR reporting
  * esr. esr is the SError's ESR_EL2 (EC 0x2F or 0, then the ISS): an
- * asynchronous SError (DFSC 0x11, IDS 0) of severity (AET) CE or UEO, the
- * ones the RMM reports without injecting them into the realm; EA and IESB may
- * be set, nothing else. Of events raised during one REC_ENTER the exit
+ * asynchronous SError (DFSC 0x11, IDS 0) of severity (AET) CE or UEO, which
+ * the RMM only reports, or UEU or UER, which it also injects into the realm
+ * (these only with an executor that can: executor.h, inject_serror); EA and
+ * IESB may be set, nothing else. Of events raised during one REC_ENTER the exit
  * reports one: SError before FIQ before IRQ. Returns 1 if the REC was
  * running, 0 if it was not (nothing is remembered for a later REC_ENTER),
  * -ENOENT if rec_pa is not a REC granule of this instance, -EINVAL for

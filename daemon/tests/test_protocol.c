@@ -706,8 +706,8 @@ static void test_raise(void **state)
 	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, 0), -EINVAL);
 	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR,
 					  SERROR_ESR_CE | 1ULL << 40), -EINVAL);
-	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, 3 << 10 | 0x11),
-			 -EINVAL);	/* UER: the RMM would inject it */
+	assert_int_equal(rmmemu_rec_raise(c, rec, RMMEMU_PHYS_SERROR, 0x11),
+			 -EINVAL);	/* UC: fatal to an RMM */
 	assert_int_equal(rmmemu_rec_raise(c, BASE, 7, 0), -EINVAL);	/* before the REC */
 	/* The connection goes on, the REC too. */
 	assert_int_equal(rmi(c, RMI_VERSION, RMI_ABI_VERSION_1_0), RMI_SUCCESS);

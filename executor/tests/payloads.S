@@ -177,6 +177,14 @@ payload_wfe:
 	str	xzr, [x19, #0xb0]
 	b	.
 
+/* SErrors unmasked (PSTATE.A), then a spin: an SError taken reports its ESR. */
+	.global	payload_serror
+payload_serror:
+	mmio_base x19
+	set_vbar
+	msr	daifclr, #4
+	b	.
+
 /* Timer state the exit reports: CNTV enabled and masked at x1, CNTP
  * enabled at x2, both far in the future. */
 	.global	payload_timers
@@ -290,6 +298,10 @@ report_sync:
 	mrs	x10, spsr_el1
 	str	x10, [x19, #0x118]
 	b	.
+report_serror:
+	mrs	x10, esr_el1
+	str	x10, [x19, #0x130]
+	b	.
 report_irq:
 	mrs	x10, S3_0_C12_C12_0		/* ICC_IAR1_EL1 */
 	mov	x11, #0
@@ -306,7 +318,11 @@ vectors:
 	b	report_sync			/* current EL, SPx: sync */
 	.balign	0x80
 	b	report_irq
-	.balign	0x200
+	.balign	0x80
+	b	.				/* FIQ */
+	.balign	0x80
+	b	report_serror
+	.balign	0x80
 	b	report_sync			/* lower EL */
 	.balign	0x800
 

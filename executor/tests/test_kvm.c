@@ -35,7 +35,7 @@ extern const uint8_t payload_mmio[], payload_mmio_loop[], payload_calls[],
 	payload_load[], payload_load_insn[], payload_load_loop[], payload_hvc[],
 	payload_hvc_insn[], payload_cpu_on[], payload_spin[], payload_timers[],
 	payload_timer_expiry[],
-	payload_vtimer[], payload_spi[], payload_wfi[], payload_wfe[];
+	payload_vtimer[], payload_spi[], payload_wfi[], payload_wfe[], payload_serror[];
 
 /* The realm (payloads.S): s2sz 40, code at CODE_IPA, RIPAS RAM over
  * [CODE_IPA, RAM_TOP) with DATA_PAGE assigned and UNASSIGNED_PAGE not,
@@ -626,6 +626,31 @@ static void test_fiq_serror(void **state)
 	kt_free(t);
 }
 
+/* spec: an SError of severity UER is reported and injected (rmi-1.0.md
+ * 9.3): the realm takes it once it runs, with the ISS raised. */
+static void test_serror_injected(void **state)
+{
+	const uint64_t iss = 3 << 10 | 1 << 9 | 0x11;	/* UER, EA, asynchronous */
+	struct kt *t = kt_new(payload_serror, 0, 0, false);
+	const struct rmi_rec_exit *e = exit_of(t);
+	struct bg_enter b;
+
+	(void)state;
+	kvm_executor_set_slice(executor, 10000000);
+	bg_start(&b, t, 0);
+	wait_running(t, 0);
+	assert_int_equal(rmm_rec_raise(t->h->rmm, t->rec[0], RMM_PHYS_SERROR,
+				       0x2FULL << 26 | 1ULL << 25 | iss), 1);
+	pthread_join(b.thread, NULL);
+	assert_rmi(b.ret, RMI_SUCCESS, 0);
+	assert_int_equal(e->exit_reason, RMI_EXIT_SERROR);
+	assert_int_equal(e->esr, iss);
+	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
+	/* ESR_EL1 of the realm's SError: EC 0x2F, IL, the ISS. */
+	assert_store(t, 0x130, 3, 0x2FULL << 26 | 1ULL << 25 | iss);
+	kt_free(t);
+}
+
 /* REC_ENTERs with flags until an exit other than IRQ (kt_enter drops them). */
 static uint64_t enter_keeping(struct kt *t, uint64_t flags)
 {
@@ -1080,6 +1105,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_fiq_serror),
+		cmocka_unit_test(test_serror_injected),
 		cmocka_unit_test(test_wfi),
 		cmocka_unit_test(test_wfe),
 		cmocka_unit_test(test_timers),

@@ -85,8 +85,8 @@ int rmmemu_rec_kick(struct rmmemu_client *client, uint64_t rec_pa);
  * this lets a host exercise its handling of those exits. esr: 0, except for
  * RMMEMU_PHYS_SERROR, where it is the SError's ESR_EL2 as the exit reports
  * it (EC 0x2F or 0, then an asynchronous SError, DFSC 0x11, of severity CE
- * or UEO, the ones the RMM does not inject into the realm; EA and IESB may
- * be set). Of events raised during one REC_ENTER the exit reports one:
+ * or UEO, which the RMM only reports, or UEU or UER, which it also injects
+ * into the realm where realms run; EA and IESB may be set). Of events raised during one REC_ENTER the exit reports one:
  * SError before FIQ before IRQ. Returns what rmmemu_rec_kick() does, or
  * -EINVAL for another event or esr (the connection goes on).
  */

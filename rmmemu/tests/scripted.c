@@ -46,9 +46,20 @@ static int sx_run(void *ctx, struct rec *rec, const struct rmi_rec_enter *enter,
 	return 0;
 }
 
+static int sx_inject_serror(void *ctx, struct rec *rec, uint64_t iss)
+{
+	struct sx *s = ctx;
+
+	(void)rec;
+	s->serrors++;
+	s->serror_iss = iss;
+	return 0;
+}
+
 const struct rmm_executor_ops sx_ops = {
 	.name = "scripted",
 	.run = sx_run,
+	.inject_serror = sx_inject_serror,
 };
 
 /* GIC, timer and PMU values run() reports, with junk everywhere else that

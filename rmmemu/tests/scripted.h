@@ -56,6 +56,8 @@ struct sx {
 	int error;			/* returned by run() if not 0 */
 	uint64_t hook_ret[4];		/* results of RMI calls made in hooks */
 	uint64_t hook_arg[4];
+	unsigned int serrors;		/* inject_serror calls */
+	uint64_t serror_iss;		/* the last one's */
 };
 
 extern struct sx sx;

@@ -423,10 +423,10 @@ static void test_exit_raised(void **state)
 {
 	const uint64_t ce = 0x2FULL << 26 | IL | 6 << 10 | 1 << 9 | 0x11;
 	const uint64_t ueo = 2 << 10 | 1 << 13 | 0x11;
+	const uint64_t uer = 0x2FULL << 26 | 3 << 10 | 1 << 9 | 0x11;
 	const uint64_t bad[] = {
 		0x11,				/* AET UC */
-		1 << 10 | 0x11,			/* UEU: would be injected */
-		3 << 10 | 0x11,			/* UER: would be injected */
+		4 << 10 | 0x11,			/* AET reserved */
 		1ULL << 24 | 6 << 10 | 0x11,	/* IDS */
 		6 << 10 | 0x10,			/* not asynchronous */
 		0x24ULL << 26 | 6 << 10 | 0x11,	/* another EC */
@@ -445,6 +445,18 @@ static void test_exit_raised(void **state)
 	expected_exit(f, &e, RMI_EXIT_SERROR);
 	e.esr = 6 << 10 | 1 << 9 | 0x11;	/* no EC (9.3) */
 	assert_exit(f, &e);
+	assert_int_equal(sx.serrors, 0);
+	/* UER (and UEU): reported, and injected into the realm, its ISS. */
+	assert_rmi(enter_raising(f, RMM_PHYS_SERROR, RAISE_NONE, RAISE_NONE, uer),
+		   RMI_SUCCESS, 0);
+	e.esr = 3 << 10 | 1 << 9 | 0x11;
+	assert_exit(f, &e);
+	assert_int_equal(sx.serrors, 1);
+	assert_int_equal(sx.serror_iss, 3 << 10 | 1 << 9 | 0x11);
+	assert_rmi(enter_raising(f, RMM_PHYS_SERROR, RAISE_NONE, RAISE_NONE, 1 << 10 | 0x11),
+		   RMI_SUCCESS, 0);
+	assert_int_equal(sx.serrors, 2);
+	assert_int_equal(sx.serror_iss, 1 << 10 | 0x11);
 	/* All three: SError first; the others are not kept for later. */
 	assert_rmi(enter_raising(f, RMM_PHYS_IRQ, RMM_PHYS_FIQ, RMM_PHYS_SERROR, ueo),
 		   RMI_SUCCESS, 0);
@@ -470,6 +482,27 @@ static void test_exit_raised(void **state)
 		   RMI_SUCCESS, 0);
 	assert_int_equal(sx.hook_ret[0], (uint64_t)-EINVAL);
 	assert_exit_reason(f, RMI_EXIT_IRQ);
+	assert_int_equal(sx.serrors, 2);
+}
+
+/* An executor that cannot inject an SError: UEU and UER are refused. */
+static void test_exit_raised_no_injection(void **state)
+{
+	struct fx *f = *state;
+	struct rmm_executor_ops ops = sx_ops;
+
+	ops.inject_serror = NULL;
+	rmm_set_executor(f->h->rmm, &ops, &sx);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_SERROR, 3 << 10 | 0x11),
+			 -EINVAL);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_SERROR, 1 << 10 | 0x11),
+			 -EINVAL);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_SERROR, 6 << 10 | 0x11),
+			 0);
+	rmm_set_executor(f->h->rmm, NULL, NULL);
+	assert_int_equal(rmm_rec_raise(f->h->rmm, f->rec[0], RMM_PHYS_SERROR, 3 << 10 | 0x11),
+			 -EINVAL);
+	rmm_set_executor(f->h->rmm, &sx_ops, &sx);
 }
 
 static void test_exit_wfx(void **state)
@@ -1576,6 +1609,7 @@ int main(void)
 		T(test_exit_irq_fiq),
 		T(test_exit_serror),
 		T(test_exit_raised),
+		T(test_exit_raised_no_injection),
 		T(test_exit_wfx),
 		T(test_exit_mmio_write),
 		T(test_enter_mmio_completion),
