@@ -18,6 +18,8 @@
 #include <rmmemu/client.h>
 #include <rmmemu/protocol.h>
 
+#include "client/frame.h"
+
 _Static_assert(RMMEMU_SESSION_TOKEN_SIZE == RMMEMU_TOKEN_SIZE,
 	       "client.h and protocol.h agree on the token size");
 
@@ -96,30 +98,7 @@ static struct rmmemu_msg_hdr msg_hdr(enum rmmemu_msg_type type)
 
 static int client_send(struct rmmemu_client *c, const void *msg, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	}
-	do {
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (frame_send(c->fd, msg, len, &fd, fd >= 0 ? 1 : 0) < 0)
 		return lose(c, set_error(c, -errno, "cannot send to the rmmemu daemon: %s",
 					 strerror(errno)));
 	return 0;

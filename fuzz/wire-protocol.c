@@ -43,6 +43,7 @@
 #include <rmmemu/protocol.h>
 #include <rmmemu/rmi-1.0.h>
 
+#include "client/frame.h"
 #include "daemon/server.h"
 #include "rmmemu/executor.h"
 #include "rmmemu/log.h"
@@ -404,32 +405,9 @@ static size_t answer(struct world *w, struct conn *c, uint16_t type, enum expect
 static bool send_frame(struct conn *c, const void *frame, size_t len, const int *fds,
 		       unsigned int nfds)
 {
-	union {
-		char buf[CMSG_SPACE(8 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
 	if (c->fd < 0)
 		return false;
-	if (nfds > 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
-	do {
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (frame_send(c->fd, frame, len, fds, nfds) < 0)
 		fail("sendmsg: %s", strerror(errno));
 	return true;
 }

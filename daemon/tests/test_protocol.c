@@ -41,6 +41,7 @@
 
 #include "daemon/server.h"
 #include "daemon/tests/fixture.h"
+#include "client/frame.h"
 #include "daemon/tests/host.h"
 #include "rmmemu/executor.h"
 #include "rmmemu/log.h"
@@ -133,27 +134,7 @@ static uint64_t rmi(struct rmmemu_client *c, uint64_t fid, uint64_t x1)
 static void raw_send(int sock, const void *buf, size_t len, const int *fds,
 		     unsigned int nfds)
 {
-	union {
-		char b[CMSG_SPACE(8 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	assert_true(nfds <= 8);
-	if (nfds > 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.b;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
-	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+	assert_int_equal(frame_send(sock, buf, len, fds, nfds), (ssize_t)len);
 }
 
 static void raw_hello(int sock)
