@@ -22,7 +22,8 @@
  *   host: a realm's IPIs go from vCPU to vCPU without an exit.
  * - REC_EVENT_SERROR, REC_EVENT_FIQ: KVM handles the machine's SErrors and
  *   physical interrupts; the FIQ and SERROR exits come from the core
- *   (rmm_rec_raise), the executor's part is the kick.
+ *   (rmm_rec_raise), the executor's part is the kick, and for an SError the
+ *   realm is told of, making it pending (kvm-regs.c).
  * - HVC: calls in the SMCCC architecture range (0x80000000..0x8000FFFF,
  *   0xC0000000..0xC000FFFF), which KVM's filter cannot forward, are answered
  *   by KVM (SMCCC_VERSION 1.1, ARCH_FEATURES, the Spectre workarounds)
