@@ -247,6 +247,9 @@ static int conn_state(struct conn *c, struct conn_msg *m)
 
 	if (flags & ~RMMEMU_STATE_JSON)
 		return conn_error(c, EPROTO, "STATE flags 0x%x: unknown bits", flags);
+	if (m->u.state.reserved != 0)
+		return conn_error(c, EPROTO, "STATE: reserved field 0x%x is not 0",
+				  m->u.state.reserved);
 	text = session_state_format(c->srv->sessions, flags & RMMEMU_STATE_JSON);
 	if (text == NULL)
 		return conn_error(c, ENOMEM, "out of memory formatting the state");

@@ -258,7 +258,8 @@ static enum expect classify(const struct conn *c, const uint8_t *frame, size_t l
 			return EXPECT_ERROR;
 		return hello->flags == RMMEMU_HELLO_OBSERVE ? EXPECT_REPLY : EXPECT_EITHER;
 	case RMMEMU_MSG_STATE:
-		return state->flags & ~RMMEMU_STATE_JSON ? EXPECT_ERROR : EXPECT_REPLY;
+		return state->flags & ~RMMEMU_STATE_JSON || state->reserved != 0 ?
+		       EXPECT_ERROR : EXPECT_REPLY;
 	case RMMEMU_MSG_SHARE_REGION:
 		return c->observer ? EXPECT_ERROR : EXPECT_EITHER;
 	case RMMEMU_MSG_RAISE:
@@ -688,6 +689,7 @@ static void op_state(struct world *w, struct input *in)
 	uint8_t b = in_u8(in);
 
 	s.flags = b & 0x80 ? (uint32_t)in_u64(in) : b & RMMEMU_STATE_JSON;
+	s.reserved = b & 0x40 ? in_u8(in) : 0;
 	if (c != NULL)
 		exchange(w, c, &s, sizeof(s), NULL, 0);
 }

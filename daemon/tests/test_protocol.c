@@ -885,6 +885,10 @@ static void test_bad_frames(void **state)
 	/* Sequence. */
 	bad_frame(f, good, false, &call, sizeof(call), NULL, 0, EPROTO, "RMI_CALL before HELLO");
 	bad_frame(f, good, false, &st, sizeof(st), NULL, 0, EPROTO, "STATE before HELLO");
+	st.reserved = 1;
+	bad_frame(f, good, true, &st, sizeof(st), NULL, 0, EPROTO,
+		  "STATE: reserved field 0x1 is not 0");
+	st.reserved = 0;
 	bad_frame(f, good, true, &hello, sizeof(hello), NULL, 0, EPROTO, "second HELLO");
 	h2 = hello;
 	h2.version = 99;
