@@ -650,7 +650,7 @@ static void test_kick(void **state)
 
 /* --- tests: RAISE -------------------------------------------------------- */
 
-/* The SError of the brief: EC 0x2F, IL, AET CE, DFSC asynchronous. */
+/* An SError the RMM only reports: EC 0x2F, IL, AET CE, DFSC asynchronous. */
 #define SERROR_ESR_CE	(0x2FULL << 26 | 1ULL << 25 | 6 << 10 | 0x11)
 #define SERROR_ESR_UEO	(2 << 10 | 0x11)	/* EC 0 is allowed too */
 
