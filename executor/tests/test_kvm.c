@@ -593,35 +593,41 @@ static void test_slice(void **state)
 
 /* ---- physical events and WFx -------------------------------------------------------------- */
 
+/* REC 0 entered on another thread and, while it runs, event raised on it:
+ * the REC_ENTER returns with the event's exit. */
+static void raise_running(struct kt *t, enum rmm_phys_event event, uint64_t esr)
+{
+	struct bg_enter b;
+
+	bg_start(&b, t, 0);
+	wait_running(t, 0);
+	assert_int_equal(rmm_rec_raise(t->h->rmm, t->rec[0], event, esr), 1);
+	pthread_join(b.thread, NULL);
+	assert_rmi(b.ret, RMI_SUCCESS, 0);
+	assert_true(b.ns < 5000000000ULL);
+}
+
 /* spec: a physical FIQ and an SError the RMM reports (rmi-1.0.md 9.3), raised
  * on a running REC (rmm_rec_raise): its REC_ENTER ends with their exits; the
  * realm goes on afterwards. */
 static void test_fiq_serror(void **state)
 {
 	const uint64_t serror = 0x2FULL << 26 | 1ULL << 25 | 6 << 10 | 0x11;	/* CE */
-	const unsigned int events[] = { RMM_PHYS_FIQ, RMM_PHYS_SERROR };
+	const enum rmm_phys_event events[] = { RMM_PHYS_FIQ, RMM_PHYS_SERROR };
 	const uint64_t reasons[] = { RMI_EXIT_FIQ, RMI_EXIT_SERROR };
 	const uint64_t esrs[] = { 0, 6 << 10 | 0x11 };
 	struct kt *t = kt_new(payload_spin, 0, 0, false);
 	const struct rmi_rec_exit *e = exit_of(t);
-	struct bg_enter b;
 
 	(void)state;
 	kvm_executor_set_slice(executor, 10000000);
 	for (unsigned int i = 0; i < 2; i++) {
-		bg_start(&b, t, 0);
-		wait_running(t, 0);
-		assert_int_equal(rmm_rec_raise(t->h->rmm, t->rec[0],
-					       (enum rmm_phys_event)events[i],
-					       events[i] == RMM_PHYS_SERROR ? serror : 0), 1);
-		pthread_join(b.thread, NULL);
-		assert_rmi(b.ret, RMI_SUCCESS, 0);
+		raise_running(t, events[i], events[i] == RMM_PHYS_SERROR ? serror : 0);
 		assert_int_equal(e->exit_reason, reasons[i]);
 		assert_int_equal(e->esr, esrs[i]);
 		assert_int_equal(e->far, 0);
 		assert_int_equal(e->hpfar, 0);
 		assert_int_equal(e->gprs[0], 0);
-		assert_true(b.ns < 5000000000ULL);
 	}
 	kt_free(t);
 }
@@ -633,16 +639,10 @@ static void test_serror_injected(void **state)
 	const uint64_t iss = 3 << 10 | 1 << 9 | 0x11;	/* UER, EA, asynchronous */
 	struct kt *t = kt_new(payload_serror, 0, 0, false);
 	const struct rmi_rec_exit *e = exit_of(t);
-	struct bg_enter b;
 
 	(void)state;
 	kvm_executor_set_slice(executor, 10000000);
-	bg_start(&b, t, 0);
-	wait_running(t, 0);
-	assert_int_equal(rmm_rec_raise(t->h->rmm, t->rec[0], RMM_PHYS_SERROR,
-				       0x2FULL << 26 | 1ULL << 25 | iss), 1);
-	pthread_join(b.thread, NULL);
-	assert_rmi(b.ret, RMI_SUCCESS, 0);
+	raise_running(t, RMM_PHYS_SERROR, 0x2FULL << 26 | 1ULL << 25 | iss);
 	assert_int_equal(e->exit_reason, RMI_EXIT_SERROR);
 	assert_int_equal(e->esr, iss);
 	assert_rmi(kt_enter(t, 0, 0, 0), RMI_SUCCESS, 0);
