@@ -123,12 +123,18 @@ static int encode_one(const char *golden, const char *name, const char *dir)
 	return 0;
 }
 
-static int cmd_seeds(const char *dir)
+/*
+ * Calls fn(golden, name, arg) for every script NAME.rmi of the golden folder
+ * (tools/tests/golden under $top_srcdir) until one returns non-zero. Returns
+ * that, 0, or -1 when the folder cannot be read (said on stderr).
+ */
+static int golden_each(int (*fn)(const char *golden, const char *name, void *arg),
+		       void *arg)
 {
 	const char *top = getenv("top_srcdir");
 	char golden[4096];
 	struct dirent *e;
-	unsigned int n = 0;
+	int ret = 0;
 	DIR *d;
 
 	snprintf(golden, sizeof(golden), "%s/tools/tests/golden",
@@ -136,21 +142,40 @@ static int cmd_seeds(const char *dir)
 	d = opendir(golden);
 	if (d == NULL) {
 		fprintf(stderr, "rmi-seq-tool: %s: %s\n", golden, strerror(errno));
-		return EXIT_FAILURE;
+		return -1;
 	}
-	while ((e = readdir(d)) != NULL) {
+	while (ret == 0 && (e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 
-		if (len <= 4 || strcmp(e->d_name + len - 4, ".rmi") != 0)
-			continue;
-		if (encode_one(golden, e->d_name, dir) != 0) {
-			closedir(d);
-			return EXIT_FAILURE;
-		}
-		n++;
+		if (len > 4 && strcmp(e->d_name + len - 4, ".rmi") == 0)
+			ret = fn(golden, e->d_name, arg);
 	}
 	closedir(d);
-	printf("rmi-seq-tool: %u golden scripts encoded into %s\n", n, dir);
+	return ret;
+}
+
+struct seeds {
+	const char *dir;
+	unsigned int n;
+};
+
+static int seed_one(const char *golden, const char *name, void *arg)
+{
+	struct seeds *s = arg;
+
+	if (encode_one(golden, name, s->dir) != 0)
+		return -1;
+	s->n++;
+	return 0;
+}
+
+static int cmd_seeds(const char *dir)
+{
+	struct seeds s = { .dir = dir };
+
+	if (golden_each(seed_one, &s) != 0)
+		return EXIT_FAILURE;
+	printf("rmi-seq-tool: %u golden scripts encoded into %s\n", s.n, dir);
 	return EXIT_SUCCESS;
 }
 
@@ -275,45 +300,39 @@ done:
 	return ret;
 }
 
+struct self_test {
+	unsigned int pass, fail;
+};
+
+static int self_test_script(const char *golden, const char *name, void *arg)
+{
+	struct self_test *t = arg;
+	char path[8192];
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/%s", golden, name) >= (int)sizeof(path))
+		return 0;
+	r = self_test_one(path);
+	if (r < 0) {
+		printf("SKIP: %s (its region is not the fuzzer's world)\n", name);
+	} else if (r > 0) {
+		printf("PASS: %s encodes to an input making the same calls\n", name);
+		t->pass++;
+	} else {
+		printf("FAIL: %s encodes to an input making other calls\n", name);
+		t->fail++;
+	}
+	return 0;
+}
+
 static int cmd_self_test(void)
 {
-	const char *top = getenv("top_srcdir");
-	char golden[4096], path[8192];
-	unsigned int pass = 0, fail = 0;
-	struct dirent *e;
-	DIR *d;
+	struct self_test t = { 0, 0 };
 
-	snprintf(golden, sizeof(golden), "%s/tools/tests/golden",
-		 top != NULL && top[0] != '\0' ? top : ".");
-	d = opendir(golden);
-	if (d == NULL) {
-		fprintf(stderr, "rmi-seq-tool: %s: %s\n", golden, strerror(errno));
+	if (golden_each(self_test_script, &t) != 0)
 		return EXIT_FAILURE;
-	}
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		int r;
-
-		if (len <= 4 || strcmp(e->d_name + len - 4, ".rmi") != 0 ||
-		    snprintf(path, sizeof(path), "%s/%s", golden, e->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		r = self_test_one(path);
-		if (r < 0) {
-			printf("SKIP: %s (its region is not the fuzzer's world)\n", e->d_name);
-		} else if (r > 0) {
-			printf("PASS: %s encodes to an input making the same calls\n",
-			       e->d_name);
-			pass++;
-		} else {
-			printf("FAIL: %s encodes to an input making other calls\n",
-			       e->d_name);
-			fail++;
-		}
-	}
-	closedir(d);
-	printf("%u passed, %u failed\n", pass, fail);
-	return fail == 0 && pass > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	printf("%u passed, %u failed\n", t.pass, t.fail);
+	return t.fail == 0 && t.pass > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
