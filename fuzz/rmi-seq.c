@@ -6,40 +6,19 @@
  * rmi-seq-world.c and rmi-seq-ops.c).
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "rmmemu/log.h"
 #include "rmi-seq.h"
+#include "stats.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* FUZZ_STATS (fuzz/README.md): the RMI calls made, for the runner. */
+/* FUZZ_STATS: the RMI calls made. */
 static void stats_write(void)
 {
-	const char *path = getenv("FUZZ_STATS");
-	FILE *f;
-
-	if (path == NULL || path[0] == '\0')
-		return;
-	f = fopen(path, "w");
-	if (f == NULL)
-		return;
-	fprintf(f, "calls %llu\n", (unsigned long long)rmi_seq_total_calls);
-	fclose(f);
-}
-
-static void stats_tick(void)
-{
-	static time_t last;
-	time_t now = time(NULL);
-
-	if (now != last) {
-		last = now;
-		stats_write();
-	}
+	fuzz_stats_write("calls", (unsigned long long)rmi_seq_total_calls);
 }
 
 /* Every log line is formatted (its arguments are fuzzed too) and dropped. */
@@ -65,6 +44,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	rmi_seq_run(data, size, NULL);
-	stats_tick();
+	fuzz_stats_tick("calls", (unsigned long long)rmi_seq_total_calls);
 	return 0;
 }

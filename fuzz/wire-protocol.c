@@ -47,6 +47,7 @@
 #include "daemon/server.h"
 #include "rmmemu/executor.h"
 #include "rmmemu/log.h"
+#include "stats.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -908,26 +909,10 @@ static void log_discard(enum rmm_log_level level, const char *msg, void *ctx)
 	(void)ctx;
 }
 
+/* FUZZ_STATS: the frames sent. */
 static void stats_write(void)
 {
-	const char *path = getenv("FUZZ_STATS");
-	FILE *f;
-
-	if (path == NULL || path[0] == '\0' || (f = fopen(path, "w")) == NULL)
-		return;
-	fprintf(f, "frames %llu\n", frames);
-	fclose(f);
-}
-
-static void stats_tick(void)
-{
-	static time_t last;
-	time_t now = time(NULL);
-
-	if (now != last) {
-		last = now;
-		stats_write();
-	}
+	fuzz_stats_write("frames", frames);
 }
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -987,6 +972,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nftw(record_dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	if (count_fds() != fds)
 		fail("%u file descriptors open after the input, %u before", count_fds(), fds);
-	stats_tick();
+	fuzz_stats_tick("frames", frames);
 	return 0;
 }
