@@ -111,7 +111,7 @@ static const char *backend_error(struct script *s, int err)
 	return strerror(-err);
 }
 
-static int digit_value(char c)
+int script_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -134,7 +134,7 @@ int script_parse_u64(const char *tok, uint64_t *value)
 	if (*tok == '\0')
 		return -1;
 	for (; *tok != '\0'; tok++) {
-		int d = digit_value(*tok);
+		int d = script_hex_digit(*tok);
 
 		if (d < 0 || (unsigned int)d >= base)
 			return -1;

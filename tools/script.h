@@ -60,5 +60,7 @@ int script_run_line(struct script *s, const char *line, const char *name,
 /* Decimal or 0x-prefixed hex, the whole 64-bit range, nothing else.
  * Returns 0 or -1. */
 int script_parse_u64(const char *tok, uint64_t *value);
+/* The value of hex digit c (either case), or -1. */
+int script_hex_digit(char c);
 
 #endif /* TOOLS_SCRIPT_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tools/script.h"
 
 /* PL011 registers (Arm PrimeCell UART TRM). */
 #define UART_DR		0x000
@@ -58,24 +59,13 @@ static uint64_t uart_read(struct vmm *v, uint64_t off, unsigned int size)
 
 /* ---- the console token: hex between two marker lines ----------------------- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A line of the token: hex digit pairs, blanks ignored. */
 static void token_line(struct vmm_mmio *m, const char *line)
 {
 	int hi = -1;
 
 	for (const char *p = line; *p != '\0' && !m->token_bad; p++) {
-		int d = hex_digit(*p);
+		int d = script_hex_digit(*p);
 
 		if (*p == ' ' || *p == '\t' || *p == '\r')
 			continue;
