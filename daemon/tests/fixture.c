@@ -31,13 +31,10 @@ int fixture_start(void **state, const struct server_opts *tmpl, bool record)
 		return -1;
 	if (tmpl != NULL)
 		opts = *tmpl;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rmmemu-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdir_create(f->dir, f->sock, f->rec_dir) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->sock, sizeof(f->sock), "%s/sock", f->dir);
-	snprintf(f->rec_dir, sizeof(f->rec_dir), "%s/rec", f->dir);
 	opts.socket_path = f->sock;
 	opts.record_dir = record ? f->rec_dir : NULL;
 	rmm_log_set_level(RMM_LOG_WARN);

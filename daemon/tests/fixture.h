@@ -13,6 +13,8 @@
 
 #include <rmmemu/protocol.h>
 
+#include "daemon/tests/tmpdir.h"
+
 struct rmmemu_client;
 struct server;
 struct server_opts;
@@ -21,9 +23,9 @@ struct server_opts;
 #define FIXTURE_BASE		0x80000000ULL	/* where host_new shares memory */
 
 struct fixture {
-	char dir[64];
-	char sock[96];
-	char rec_dir[96];		/* the recorder's, with record */
+	char dir[TMPDIR_DIR_SIZE];
+	char sock[TMPDIR_PATH_SIZE];
+	char rec_dir[TMPDIR_PATH_SIZE];		/* the recorder's, with record */
 	struct server *srv;
 };
 

@@ -38,9 +38,9 @@
 extern char **environ;
 
 struct fixture {
-	char dir[64];
-	char sock[96];
-	char rec_dir[96];
+	char dir[TMPDIR_DIR_SIZE];
+	char sock[TMPDIR_PATH_SIZE];
+	char rec_dir[TMPDIR_PATH_SIZE];
 	char rmmemu[512];
 };
 
@@ -58,13 +58,10 @@ static int setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rmmemu-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdir_create(f->dir, f->sock, f->rec_dir) != 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->sock, sizeof(f->sock), "%s/sock", f->dir);
-	snprintf(f->rec_dir, sizeof(f->rec_dir), "%s/rec", f->dir);
 	*state = f;
 	return 0;
 }

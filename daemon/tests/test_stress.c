@@ -166,8 +166,8 @@ struct worker {
 
 struct stress {
 	struct server *srv;
-	char dir[64];
-	char sock[96];
+	char dir[TMPDIR_DIR_SIZE];
+	char sock[TMPDIR_PATH_SIZE];
 	struct sess sess[SESSIONS];
 	struct worker w[WORKERS];
 
@@ -750,9 +750,7 @@ static void test_stress(void **state)
 	ops_per_round = env_uint("STRESS_OPS", 150);
 	print_message("seed %u (STRESS_SEED), %u rounds of %u ops per thread\n", seed,
 		      rounds, ops_per_round);
-	snprintf(st.dir, sizeof(st.dir), "/tmp/rmmemu-test-XXXXXX");
-	assert_non_null(mkdtemp(st.dir));
-	snprintf(st.sock, sizeof(st.sock), "%s/sock", st.dir);
+	assert_int_equal(tmpdir_create(st.dir, st.sock, NULL), 0);
 	opts.socket_path = st.sock;
 	pthread_mutex_init(&st.lock, NULL);
 	pthread_cond_init(&st.cond, NULL);
