@@ -181,6 +181,22 @@ uint64_t host_realm_destroy(struct rmmemu_client *c, struct host_realm *r)
 	return ret;
 }
 
+void *host_caller_main(void *arg)
+{
+	struct host_caller *k = arg;
+	uint64_t enter[7] = { RMI_REC_ENTER, k->r.rec[0], host_rec_run(&k->r, 0) };
+	uint64_t deleg[7] = { RMI_GRANULE_DELEGATE, k->spare };
+	uint64_t undeleg[7] = { RMI_GRANULE_UNDELEGATE, k->spare }, out[5];
+	const uint64_t *calls[3] = { enter, deleg, undeleg };
+
+	for (unsigned int i = 0;; i = k->spare != 0 ? (i + 1) % 3 : 0) {
+		k->err = rmmemu_rmi_call(k->c, calls[i], out);
+		if (k->err)
+			return NULL;
+		k->calls++;
+	}
+}
+
 void host_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };

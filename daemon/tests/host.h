@@ -68,4 +68,20 @@ uint64_t host_realm_destroy(struct rmmemu_client *c, struct host_realm *r);
 
 void host_sleep_ms(unsigned int ms);
 
+/*
+ * A host thread that calls until its connection ends (the daemon stopped):
+ * REC_ENTER of REC 0 of r, then, with spare, GRANULE_DELEGATE and
+ * UNDELEGATE of that granule, again and again. calls counts the calls that
+ * succeeded, err is the client library's error that ended it.
+ */
+struct host_caller {
+	struct rmmemu_client *c;
+	struct host_realm r;
+	uint64_t spare;			/* 0: none */
+	unsigned long calls;
+	int err;
+};
+
+void *host_caller_main(void *arg);
+
 #endif /* RMMEMU_DAEMON_TESTS_HOST_H */

@@ -286,34 +286,6 @@ static void test_sigint_and_record(void **state)
 	assert_true(found);
 }
 
-struct caller {
-	struct rmmemu_client *c;
-	struct host_realm r;
-	unsigned long calls;
-	int err;
-};
-
-/* Enters its REC and delegates a spare granule until the daemon is gone. */
-static void *caller_main(void *arg)
-{
-	struct caller *k = arg;
-	uint64_t enter[7] = { RMI_REC_ENTER, k->r.rec[0], k->r.rec[0] - PAGE };
-	uint64_t spare = k->r.pa + host_realm_pages(1) * PAGE;
-	uint64_t deleg[7] = { RMI_GRANULE_DELEGATE, spare };
-	uint64_t undeleg[7] = { RMI_GRANULE_UNDELEGATE, spare }, out[5];
-
-	for (;;) {
-		k->err = rmmemu_rmi_call(k->c, enter, out);
-		if (k->err == 0)
-			k->err = rmmemu_rmi_call(k->c, deleg, out);
-		if (k->err == 0)
-			k->err = rmmemu_rmi_call(k->c, undeleg, out);
-		if (k->err)
-			return NULL;
-		k->calls += 3;
-	}
-}
-
 /*
  * SIGTERM while four hosts, each with an active realm, call as fast as they
  * can: the daemon exits 0 well within the time limit (no hang on a call in
@@ -325,7 +297,7 @@ static void test_sigterm_calls_in_flight(void **state)
 	struct fixture *f = *state;
 	pid_t pid = spawn(f, -1, "--socket", f->sock, "--log-level", "warn", NULL);
 	unsigned int pages = host_realm_pages(1) + 1;
-	struct caller k[4];
+	struct host_caller k[4];
 	uint8_t *ns[4];
 	int fd[4];
 	pthread_t t[4];
@@ -333,7 +305,8 @@ static void test_sigterm_calls_in_flight(void **state)
 	struct stat st;
 
 	for (unsigned int i = 0; i < 4; i++) {
-		k[i] = (struct caller){ .c = connect_when_up(f, pid) };
+		k[i] = (struct host_caller){ .c = connect_when_up(f, pid),
+					     .spare = BASE + host_realm_pages(1) * PAGE };
 		fd[i] = host_memfd(pages);
 		assert_true(fd[i] >= 0);
 		ns[i] = host_map(fd[i], pages);
@@ -344,7 +317,7 @@ static void test_sigterm_calls_in_flight(void **state)
 		memset(ns[i] + PAGE, 0xaa, PAGE);	/* the host's view of the RD */
 	}
 	for (unsigned int i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, caller_main, &k[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, host_caller_main, &k[i]), 0);
 	sleep_ms(200);
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(wait_exit(pid), 0);

@@ -586,26 +586,6 @@ static void test_host_killed_mid_calls(void **state)
 
 /* --- the server stopped with calls in flight ----------------------------- */
 
-struct caller {
-	struct rmmemu_client *c;
-	struct host_realm r;
-	unsigned long calls;
-	int err;
-};
-
-static void *caller_main(void *arg)
-{
-	struct caller *k = arg;
-	uint64_t x[7] = { RMI_REC_ENTER, k->r.rec[0], k->r.rec[0] - PAGE }, out[5];
-
-	for (;;) {
-		k->err = rmmemu_rmi_call(k->c, x, out);
-		if (k->err)
-			return NULL;
-		k->calls++;
-	}
-}
-
 struct watchdog {
 	sem_t done;
 	unsigned int ms;
@@ -641,7 +621,7 @@ static void test_stop_with_calls_in_flight(void **state)
 	struct watchdog w = { .ms = 20000 };
 	int fd[2] = { memfd_pages(2 * win), memfd_pages(2 * win) };
 	uint8_t *ns[2] = { map_fd(fd[0], 2 * win), map_fd(fd[1], 2 * win) };
-	struct caller k[4] = { 0 };
+	struct host_caller k[4] = { 0 };
 	pthread_t t[4], wd;
 	struct timespec t0;
 	const char *step;
@@ -650,7 +630,7 @@ static void test_stop_with_calls_in_flight(void **state)
 		k[2 * s].c = host_new(f, fd[s], 2 * win);
 		k[2 * s + 1].c = host_join(f, k[2 * s].c);
 		for (unsigned int j = 0; j < 2; j++) {
-			struct caller *c = &k[2 * s + j];
+			struct host_caller *c = &k[2 * s + j];
 
 			assert_int_equal(host_realm_create(c->c, &c->r, ns[s] + j * win * PAGE,
 							   BASE + j * win * PAGE, 1, j + 1,
@@ -659,7 +639,7 @@ static void test_stop_with_calls_in_flight(void **state)
 		memset(ns[s] + PAGE, 0xaa, PAGE);	/* the host's view of an RD */
 	}
 	for (unsigned int i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, caller_main, &k[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, host_caller_main, &k[i]), 0);
 	host_sleep_ms(100);
 	sem_init(&w.done, 0, 0);
 	assert_int_equal(pthread_create(&wd, NULL, watchdog_main, &w), 0);
